@@ -1,0 +1,47 @@
+"""Every user-facing message of cuecoder, in one place (spaCy's ``Errors`` habit).
+
+A message names the bad value and, where there is a closed set, lists the valid ones.
+Codes are stable: a message may be reworded, its code is never reused.
+"""
+
+from __future__ import annotations
+
+
+class CuecoderError(ValueError):
+    """A user error: bad input, a bad model folder, a missing optional dependency."""
+
+
+class ModelError(CuecoderError):
+    """A model folder that is incomplete, tampered with or of an unknown format."""
+
+
+class Errors:
+    # --- models (E0xx)
+    E001 = "Can't find a model folder at '{path}'. Pass the path to a folder with a meta.json."
+    E002 = "Model meta.json at '{path}' lacks the field(s) {fields}. Required: {required}."
+    E003 = (
+        "Model file '{name}' in '{path}' does not match its checksum in meta.json "
+        "(expected sha256 {expected}, found {found}). The file is corrupt or was changed."
+    )
+    E004 = "Model file '{name}' listed in meta.json is missing from '{path}'."
+    E005 = "Can't read meta.json at '{path}': {reason}."
+
+    # --- input (E1xx)
+    E101 = "Column '{column}' is not in {source}. Columns there: {available}."
+    E102 = "Unsupported file extension '{suffix}' for '{path}'. Supported: {supported}."
+    E103 = "'contexts' has {n_contexts} entries but 'replies' has {n_replies}; give one per reply."
+    E104 = "Unknown value {value!r} for '{name}'. Valid: {valid}."
+    E105 = "Can't read '{path}': {reason}."
+    E106 = "No input files found under '{path}' (looked for {supported})."
+    E107 = "Invalid --shard '{value}': use i/N with 0 <= i < N, e.g. 0/4."
+
+    # --- optional dependencies (E2xx)
+    E201 = "{feature} requires {package}. Install it with: pip install '{extra}'"
+
+    # --- statistics (E3xx): mediation, SEM, aggregation
+
+
+class Warnings:
+    W001 = "Model '{name}' was built with cuecoder {built}; this is cuecoder {running}."
+    W002 = "{n} of {total} replies were longer than {limit} tokens and were truncated."
+    W003 = "{n} of {total} replies were empty, missing or not text; they are flagged in 'empty'."

@@ -1,0 +1,71 @@
+"""Draw the real replies that were hand-coded for training and evaluation.
+
+Writes batch files (id, brand, context, reply) for coders to a folder outside the
+repository; only the ids and the codes are committed (``corpora/labels/``).
+
+Sample (seed 0): 700 replies at random from ``twcs/twcs_brand_replies.csv``, 130 more
+from its replies with first-person wording (openness is rare in support replies), and
+220 agent turns from ``ibm_twitter_cdp/turns_flat.csv``. 200 of the 1,050 are drawn
+again for a blind second pass.
+"""
+from __future__ import annotations
+
+import argparse
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+FIRST_PERSON = re.compile(r"\b(?:I|I'm|I've|my|me)\b")
+
+
+def draw(data_dir: Path, seed: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    twcs = pd.read_csv(data_dir / "twcs" / "twcs_brand_replies.csv", dtype=str)
+    twcs = pd.DataFrame(
+        {
+            "item_id": "twcs:" + twcs["reply_tweet_id"],
+            "brand": twcs["brand"],
+            "context": twcs["parent_text"].fillna(""),
+            "reply": twcs["reply_text"],
+        }
+    )
+    order = rng.permutation(len(twcs))
+    random_part = twcs.iloc[order[:700]]
+    rest = twcs.iloc[order[700:]]
+    fp = rest[rest["reply"].str.contains(FIRST_PERSON)]
+    fp_part = fp.iloc[rng.permutation(len(fp))[:130]]
+
+    turns = pd.read_csv(data_dir / "ibm_twitter_cdp" / "turns_flat.csv", dtype=str)
+    agent = turns[turns["role"] == "agent"].drop_duplicates("tweet_id")
+    ibm = pd.DataFrame(
+        {
+            "item_id": "ibm:" + agent["session_id"] + ":" + agent["turn_index"],
+            "brand": agent["company"],
+            "context": agent["previous_turn_text"].fillna(""),
+            "reply": agent["text"],
+        }
+    )
+    ibm_part = ibm.iloc[rng.permutation(len(ibm))[:220]]
+    sample = pd.concat([random_part, fp_part, ibm_part], ignore_index=True)
+    return sample.iloc[rng.permutation(len(sample))].reset_index(drop=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--data-dir", type=Path, default=Path("../shared/data"))
+    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--n-batches", type=int, default=4)
+    args = parser.parse_args()
+    sample = draw(args.data_dir)
+    args.out.mkdir(parents=True, exist_ok=True)
+    for k, part in enumerate(np.array_split(np.arange(len(sample)), args.n_batches)):
+        sample.iloc[part].to_csv(args.out / f"batch_{k + 1}.csv", index=False)
+    second = sample.iloc[np.random.default_rng(1).permutation(len(sample))[:200]]
+    second.to_csv(args.out / "second_pass.csv", index=False)
+    print(f"{len(sample)} replies in {args.n_batches} batches, 200 for the second pass")
+
+
+if __name__ == "__main__":
+    main()
