@@ -39,6 +39,46 @@ class Errors:
     E201 = "{feature} requires {package}. Install it with: pip install '{extra}'"
 
     # --- statistics (E3xx): mediation, SEM, aggregation
+    E301 = (
+        "Column '{column}' ({dtype}) is not numeric; {role} must hold numbers. "
+        "Recode it, e.g. 0/1 for a yes/no variable."
+    )
+    E302 = "Column '{column}' is constant ({value!r} in every complete row); it can't serve as {role}."
+    E303 = (
+        "Only {n} complete rows ({dropped} of {total} dropped for missing values in {columns}); "
+        "this model needs at least {minimum}."
+    )
+    E304 = (
+        "Perfect collinearity in the model for '{dependent}': {columns} are linearly dependent. "
+        "Drop or combine one of them."
+    )
+    E305 = (
+        "Moderator '{column}' ({dtype}) is not numeric. Code it as numbers, e.g. 0/1 for "
+        "automated, or pass a continuous score."
+    )
+    E306 = "Column '{column}' is given as both {first} and {second}; each variable has one role."
+    E307 = "'{name}' must be {requirement}; got {value!r}."
+    E308 = "'stage={stage}' needs a moderator; pass moderator='column' or leave stage at its default."
+    E309 = "Can't parse the SEM model description at line {line!r}: {reason}."
+    E310 = (
+        "The SEM model uses {missing} that are not columns of the data. "
+        "Columns there: {available}."
+    )
+    E311 = "The SEM fit failed: {reason}. Check that the model is identified and the data vary."
+    E312 = (
+        "No cue columns found in the scored table (looked for {looked}). Columns there: "
+        "{available}."
+    )
+    E313 = (
+        "Joining on '{key}' matched no rows: the cue table has keys like {left} and the survey "
+        "keys like {right}."
+    )
+    E314 = (
+        "Key '{key}' is not unique in the survey table ({n} duplicated values, e.g. {examples}); "
+        "give one survey row per {key}."
+    )
+    E315 = "Can't form the indirect effect {path}: {reason}."
+    E316 = "Unknown moderator value(s) {values}: give numbers, e.g. [0, 1] for automated."
 
 
 class Warnings:

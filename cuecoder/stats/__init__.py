@@ -1,0 +1,18 @@
+"""Statistics on coded cues: aggregation, mediation, moderated mediation and SEM."""
+
+from __future__ import annotations
+
+from cuecoder.stats.aggregate import aggregate, join_survey
+from cuecoder.stats.mediation import mediate
+from cuecoder.stats.sem import SEMResult, fit_indices, mediation_model, sem, sem_by_cue
+
+__all__ = [
+    "SEMResult",
+    "aggregate",
+    "fit_indices",
+    "join_survey",
+    "mediate",
+    "mediation_model",
+    "sem",
+    "sem_by_cue",
+]

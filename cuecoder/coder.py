@@ -1,0 +1,287 @@
+"""Score replies for the codebook's cues with an ONNX model folder.
+
+Inference needs onnxruntime, tokenizers, numpy, pandas and spaCy: no torch.
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from spacy.tokens import Doc
+
+from .cues.evidence import LABELS, Evidence, EvidenceMatcher
+from .cues.features import FEATURE_NAMES, featurize
+from .errors import CuecoderError, Errors, ModelError, Warnings
+from .model.encoder import OnnxEncoder, make_session
+from .model.folder import DEFAULT_MODEL, load_meta
+from .text.tokenizer import shared_nlp
+
+logger = logging.getLogger(__name__)
+
+#: How ``interactivity`` is made from its two cues: the mean of the responsiveness and
+#: listening probabilities (perceived interactivity = responsiveness + listening in the
+#: codebook's theory section), and ``interactivity_label`` is True when either label is.
+INTERACTIVITY = ("responsiveness", "listening")
+
+
+def _as_text(value) -> str | None:
+    """The reply as a string, or None when it is missing, not text or only whitespace."""
+    if isinstance(value, str):
+        return value if value.strip() else None
+    return None
+
+
+def _dedupe(evidence: Iterable[Evidence]) -> list[Evidence]:
+    """Drop spans nested inside a longer span of the same sub-code."""
+    spans = sorted(evidence, key=lambda e: (e.start, -(e.end - e.start)))
+    kept: list[Evidence] = []
+    for ev in spans:
+        if any(k.subcode == ev.subcode and k.start <= ev.start and ev.end <= k.end for k in kept):
+            continue
+        kept.append(ev)
+    return kept
+
+
+class Featurizer:
+    """Replies to the design matrix ``[embedding, codebook features]``, with evidence.
+
+    Parameters
+    ----------
+    encoder : OnnxEncoder
+        The sentence encoder.
+    patterns_path, lexicons_path : Path
+        Evidence pattern and lexicon tables.
+    """
+
+    def __init__(self, encoder: OnnxEncoder, patterns_path: Path, lexicons_path: Path) -> None:
+        self.encoder = encoder
+        self.nlp = shared_nlp()
+        self.matcher = EvidenceMatcher(self.nlp, patterns_path, lexicons_path)
+
+    @classmethod
+    def from_meta(cls, path: Path, meta: dict, n_threads: int | None = None) -> Featurizer:
+        """The featurizer described by a model folder's ``meta.json``."""
+        enc = meta["encoder"]
+        encoder = OnnxEncoder(
+            path / enc["file"],
+            path / enc["tokenizer"],
+            max_tokens=int(enc.get("max_tokens", 256)),
+            n_threads=n_threads,
+        )
+        return cls(
+            encoder,
+            path / meta.get("patterns", "patterns.tsv"),
+            path / meta.get("lexicons", "lexicons.tsv"),
+        )
+
+    def tokenize(self, texts: Iterable[str]) -> list[Doc]:
+        """Tokenize with the social-media tokenizer (no other pipeline components)."""
+        return list(self.nlp.tokenizer.pipe(texts, batch_size=256))
+
+    def tokenize_optional(self, texts: Iterable) -> list[Doc | None]:
+        """Tokenize where there is text; None where the entry is missing or empty."""
+        texts = [_as_text(t) for t in texts]
+        docs = iter(self.tokenize(t for t in texts if t is not None))
+        return [next(docs) if t is not None else None for t in texts]
+
+    def transform(
+        self,
+        docs: Sequence[Doc],
+        context_docs: Sequence[Doc | None] | None = None,
+        batch_size: int = 32,
+    ) -> tuple[np.ndarray, list[list[Evidence]], int]:
+        """Design matrix, evidence per reply and the number of truncated replies."""
+        context_docs = context_docs or [None] * len(docs)
+        evidence = [self.matcher(d, c) for d, c in zip(docs, context_docs, strict=True)]
+        feats = np.zeros((len(docs), len(FEATURE_NAMES)), np.float32)
+        for i, (d, ev, c) in enumerate(zip(docs, evidence, context_docs, strict=True)):
+            feats[i] = featurize(d, ev, self.matcher.lexicons, c)
+        emb, n_truncated = self.encoder.encode(
+            [d.text for d in docs], batch_size=batch_size, return_n_truncated=True
+        )
+        return np.hstack([emb, feats]).astype(np.float32), evidence, n_truncated
+
+
+class Coder:
+    """A loaded cue model: tokenizer, evidence patterns, ONNX encoder and heads.
+
+    Use :func:`cuecoder.load` rather than the constructor.
+
+    Parameters
+    ----------
+    path : Path
+        Model folder (see :mod:`cuecoder.model.folder`).
+    n_threads : int, optional
+        onnxruntime threads; ``None`` uses every core.
+    verify : bool
+        Check every file's sha256 against ``meta.json`` (default True).
+    """
+
+    def __init__(self, path: Path, n_threads: int | None = None, verify: bool = True) -> None:
+        self.path = Path(path)
+        self.meta = load_meta(self.path, verify=verify)
+        if tuple(self.meta["features"]) != FEATURE_NAMES:
+            raise ModelError(
+                Errors.E002.format(
+                    path=self.path / "meta.json",
+                    fields="features (built for another feature set)",
+                    required=list(FEATURE_NAMES),
+                )
+            )
+        self.labels: tuple[str, ...] = tuple(self.meta["labels"])
+        self.thresholds = {k: float(v) for k, v in self.meta["thresholds"].items()}
+        self.featurizer = Featurizer.from_meta(self.path, self.meta, n_threads=n_threads)
+        self.nlp = self.featurizer.nlp
+        self.encoder = self.featurizer.encoder
+        self.heads = {
+            label: make_session(self.path / self.meta["heads"][label], n_threads)
+            for label in self.labels
+        }
+        self.corpus_model = self.meta.get("corpus_evidence")
+
+    def __repr__(self) -> str:
+        return f"Coder(name={self.meta['name']!r}, version={self.meta['version']!r})"
+
+    # -- building blocks -------------------------------------------------------------
+
+    def features(self, replies: Sequence, contexts: Sequence | None = None, batch_size=32):
+        """Design matrix of ``replies`` (see :meth:`Featurizer.transform`)."""
+        docs = self.featurizer.tokenize(replies)
+        ctx = None if contexts is None else self.featurizer.tokenize_optional(contexts)
+        return self.featurizer.transform(docs, ctx, batch_size=batch_size)
+
+    def predict_proba(self, X: np.ndarray) -> np.ndarray:
+        """Probability of each label (columns in :attr:`labels` order)."""
+        out = np.zeros((len(X), len(self.labels)), dtype=np.float64)
+        if len(X):
+            for j, label in enumerate(self.labels):
+                sess = self.heads[label]
+                name = sess.get_inputs()[0].name
+                probs = sess.run(["probabilities"], {name: X.astype(np.float32)})[0]
+                out[:, j] = np.clip(probs[:, 1], 0.0, 1.0)
+        return out
+
+    # -- public API ------------------------------------------------------------------
+
+    def score(
+        self,
+        replies: Sequence | pd.Series,
+        contexts: Sequence | pd.Series | None = None,
+        batch_size: int = 32,
+        corpus_evidence: bool = False,
+        accounts: Sequence | pd.Series | None = None,
+        recipients: Sequence | pd.Series | None = None,
+    ) -> pd.DataFrame:
+        """Score replies for the four cues; one row per reply, in input order.
+
+        Parameters
+        ----------
+        replies : sequence of str
+            Brand or influencer replies. Missing, empty, whitespace-only or non-string
+            entries are not scored: their probabilities are NaN, their labels False and
+            ``empty`` is True.
+        contexts : sequence of str, optional
+            The consumer message each reply answers (same length; missing entries mean
+            no context). Responsiveness and listening are judged against it.
+        batch_size : int
+            Encoder batch size. int8 activations are quantized per batch, so scores can
+            move by about 0.01 with the batch size; the labels rarely change.
+        corpus_evidence : bool
+            Treat ``replies`` as a corpus: find templates (the same text up to names,
+            handles, numbers and links sent to several people) and combine that evidence
+            with the per-reply ``automated`` score (see :mod:`cuecoder.corpus.templates`).
+        accounts, recipients : sequence, optional
+            Sending account and recipient of each reply, used by ``corpus_evidence``.
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``responsiveness``, ``listening``, ``openness``, ``automated`` (probabilities),
+            ``interactivity`` (mean of responsiveness and listening), one boolean
+            ``<label>_label`` per label from the model's thresholds and
+            ``interactivity_label`` (either of its two labels), ``evidence`` (list of
+            dicts: subcode, start, end, text), ``empty`` and ``truncated`` flags.
+
+        Examples
+        --------
+        >>> import cuecoder
+        >>> coder = cuecoder.load()
+        >>> table = coder.score(["Hi Maria, so sorry the jacket came late! Which size?"])
+        >>> list(table.columns[:4])
+        ['responsiveness', 'listening', 'openness', 'automated']
+        """
+        replies = list(replies)
+        if contexts is None:
+            contexts = [None] * len(replies)
+        contexts = list(contexts)
+        if len(contexts) != len(replies):
+            raise CuecoderError(
+                Errors.E103.format(n_contexts=len(contexts), n_replies=len(replies))
+            )
+        texts = [_as_text(r) for r in replies]
+        keep = [i for i, t in enumerate(texts) if t is not None]
+        n_empty = len(texts) - len(keep)
+        if n_empty:
+            warnings.warn(Warnings.W003.format(n=n_empty, total=len(texts)), stacklevel=2)
+        docs = self.featurizer.tokenize(texts[i] for i in keep)
+        ctx_docs = self.featurizer.tokenize_optional(contexts[i] for i in keep)
+        X, evidence, n_truncated = self.featurizer.transform(docs, ctx_docs, batch_size)
+        if n_truncated:
+            warnings.warn(
+                Warnings.W002.format(
+                    n=n_truncated, total=len(texts), limit=self.encoder.max_tokens
+                ),
+                stacklevel=2,
+            )
+        probs = np.full((len(texts), len(self.labels)), np.nan)
+        probs[keep] = self.predict_proba(X)
+        table = pd.DataFrame(probs, columns=list(self.labels))
+        if corpus_evidence:
+            from .corpus.templates import apply_corpus_evidence
+
+            table = apply_corpus_evidence(
+                table, texts, self.corpus_model, accounts=accounts, recipients=recipients
+            )
+        table["interactivity"] = table[list(INTERACTIVITY)].mean(axis=1, skipna=False)
+        for label in self.labels:
+            table[f"{label}_label"] = (table[label] >= self.thresholds[label]).to_numpy()
+        table["interactivity_label"] = table[[f"{x}_label" for x in INTERACTIVITY]].any(axis=1)
+        ev_col: list[list[dict]] = [[] for _ in texts]
+        truncated = np.zeros(len(texts), dtype=bool)
+        token_counts = self.encoder.count_tokens([d.text for d in docs]) if docs else []
+        for row, i in enumerate(keep):
+            shown = [
+                ev.as_dict()
+                for ev in _dedupe(evidence[row])
+                if ev.subcode == "O-IDENTITY" or table.at[i, f"{ev.label}_label"]
+            ]
+            ev_col[i] = shown
+            truncated[i] = token_counts[row] > self.encoder.max_tokens
+        table["evidence"] = ev_col
+        table["empty"] = [t is None for t in texts]
+        table["truncated"] = truncated
+        return table
+
+
+def load(path: str | Path | None = None, n_threads: int | None = None) -> Coder:
+    """Load a model folder; without ``path``, the default model shipped with cuecoder.
+
+    Raises :class:`~cuecoder.errors.ModelError` when the folder is incomplete or a file
+    fails its checksum.
+
+    Examples
+    --------
+    >>> import cuecoder
+    >>> coder = cuecoder.load()
+    >>> coder.labels
+    ('responsiveness', 'listening', 'openness', 'automated')
+    """
+    return Coder(Path(path) if path is not None else DEFAULT_MODEL, n_threads=n_threads)
+
+
+__all__ = ["Coder", "load", "LABELS", "INTERACTIVITY"]

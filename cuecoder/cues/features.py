@@ -1,0 +1,75 @@
+"""Codebook features: what the classifier sees besides the sentence embedding.
+
+Counts of evidence per sub-code plus surface and context features. Every feature is a
+float32 column with a fixed name (:data:`FEATURE_NAMES`), stored in ``meta.json`` so a
+model refuses a feature set it was not trained with.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+from spacy.tokens import Doc
+
+from .evidence import ALL_SUBCODES, Evidence, is_content_token
+
+SURFACE = (
+    "log_tokens",
+    "n_questions",
+    "n_exclamations",
+    "n_first_singular",
+    "n_first_plural",
+    "n_second",
+    "n_urls",
+    "n_handles",
+    "n_emoji",
+    "n_digits",
+    "has_context",
+    "context_overlap",
+    "context_overlap_share",
+)
+FEATURE_NAMES = tuple(f"ev_{s}" for s in ALL_SUBCODES) + SURFACE
+
+
+def featurize(
+    doc: Doc,
+    evidence: Sequence[Evidence],
+    lexicons: dict[str, frozenset[str]],
+    context: Doc | None = None,
+) -> np.ndarray:
+    """Feature vector of one reply, in the order of :data:`FEATURE_NAMES`."""
+    counts = dict.fromkeys(ALL_SUBCODES, 0)
+    for ev in evidence:
+        counts[ev.subcode] += 1
+    lower = [t.lower_ for t in doc]
+    first_s = lexicons.get("first_singular", frozenset())
+    first_p = lexicons.get("first_plural", frozenset())
+    second = lexicons.get("second", frozenset())
+    content = {t.lower_ for t in doc if is_content_token(t)}
+    has_context = context is not None and len(context) > 0
+    overlap = 0
+    if has_context:
+        overlap = len(content & {t.lower_ for t in context if is_content_token(t)})
+    surface = (
+        math.log1p(len(doc)),
+        sum("?" in t for t in lower),
+        sum("!" in t for t in lower),
+        sum(t in first_s for t in lower),
+        sum(t in first_p for t in lower),
+        sum(t in second for t in lower),
+        sum(t.like_url for t in doc),
+        sum(t.startswith("@") for t in lower[1:]),
+        sum(_is_emoji(t.text) for t in doc),
+        sum(t.like_num or any(c.isdigit() for c in t.text) for t in doc),
+        float(has_context),
+        math.log1p(overlap),
+        overlap / max(len(content), 1),
+    )
+    ev = [math.log1p(counts[s]) for s in ALL_SUBCODES]
+    return np.asarray(ev + list(surface), dtype=np.float32)
+
+
+def _is_emoji(text: str) -> bool:
+    return bool(text) and ord(text[0]) >= 0x2190 and not text[0].isalnum()

@@ -1,0 +1,106 @@
+"""Sentence encoder on onnxruntime: ``tokenizers`` in, L2-normalised embeddings out."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import onnxruntime as ort
+from tokenizers import Tokenizer
+
+logger = logging.getLogger(__name__)
+
+
+def make_session(path: Path, n_threads: int | None = None) -> ort.InferenceSession:
+    """An onnxruntime CPU session; ``n_threads=None`` lets onnxruntime use every core."""
+    options = ort.SessionOptions()
+    if n_threads:
+        options.intra_op_num_threads = n_threads
+        options.inter_op_num_threads = 1
+    return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+
+
+class OnnxEncoder:
+    """Embed texts with an exported sentence-transformer.
+
+    Parameters
+    ----------
+    model_path : Path
+        ONNX graph with inputs ``input_ids``, ``attention_mask``, ``token_type_ids`` and
+        one output, the pooled and normalised embedding.
+    tokenizer_path : Path
+        ``tokenizer.json`` of the encoder (padding to the longest, truncation set).
+    max_tokens : int
+        Truncation length, the encoder's limit.
+    n_threads : int, optional
+        onnxruntime intra-op threads; ``None`` uses every core.
+
+    Notes
+    -----
+    Texts are sorted by token count inside each call before batching, which cuts padded
+    tokens by about 40% on tweet-length text; results come back in input order. Batches
+    are formed from the texts sorted by (token count, text), so the same texts give the
+    same output whatever their input order. Dynamic int8 quantizes activations per batch, so an embedding depends very
+    slightly on its batch mates (cosine about .98 or more to the same text alone).
+    """
+
+    def __init__(
+        self,
+        model_path: Path,
+        tokenizer_path: Path,
+        max_tokens: int = 256,
+        n_threads: int | None = None,
+    ) -> None:
+        self.tokenizer = Tokenizer.from_file(str(tokenizer_path))
+        self.tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
+        self.tokenizer.enable_truncation(max_tokens)
+        self.max_tokens = max_tokens
+        self.session = make_session(model_path, n_threads)
+        self.dim = int(self.session.get_outputs()[0].shape[-1] or 384)
+
+    def count_tokens(self, texts: Sequence[str]) -> np.ndarray:
+        """Token counts before truncation (special tokens included)."""
+        self.tokenizer.no_truncation()
+        self.tokenizer.no_padding()
+        try:
+            lengths = [len(e.ids) for e in self.tokenizer.encode_batch(list(texts))]
+        finally:
+            self.tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
+            self.tokenizer.enable_truncation(self.max_tokens)
+        return np.asarray(lengths, dtype=np.int64)
+
+    def encode(
+        self, texts: Sequence[str], batch_size: int = 32, return_n_truncated: bool = False
+    ) -> np.ndarray | tuple[np.ndarray, int]:
+        """Embed ``texts``; returns a float32 array of shape ``(len(texts), dim)``."""
+        texts = list(texts)
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        n_truncated = 0
+        if texts:
+            self.tokenizer.no_padding()
+            encodings = self.tokenizer.encode_batch(texts)
+            self.tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
+            lengths = np.fromiter((len(e.ids) for e in encodings), dtype=np.int64)
+            n_truncated = sum(bool(e.overflowing) for e in encodings)
+            # by length, then text: the same texts form the same batches in any input order
+            order = np.asarray(sorted(range(len(texts)), key=lambda i: (lengths[i], texts[i])))
+            for start in range(0, len(texts), batch_size):
+                idx = order[start : start + batch_size]
+                width = int(lengths[idx].max())
+                ids = np.zeros((len(idx), width), dtype=np.int64)
+                mask = np.zeros((len(idx), width), dtype=np.int64)
+                for row, i in enumerate(idx):
+                    n = lengths[i]
+                    ids[row, :n] = encodings[i].ids
+                    mask[row, :n] = 1
+                feed = {
+                    "input_ids": ids,
+                    "attention_mask": mask,
+                    "token_type_ids": np.zeros_like(ids),
+                }
+                out[idx] = self.session.run(None, feed)[0]
+        if return_n_truncated:
+            return out, n_truncated
+        return out

@@ -1,0 +1,108 @@
+"""A model is a folder: ``meta.json``, ONNX files, tokenizer, pattern tables, model card.
+
+Loading verifies it (spaCy's ``load_meta`` habit): a missing field raises, a file whose
+sha256 differs from ``meta.json`` raises, a model built by another cuecoder version warns.
+Nothing in a model folder can run code: ONNX graphs, JSON and TSV only.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import warnings
+from pathlib import Path
+
+from .. import __version__
+from ..errors import Errors, ModelError, Warnings
+
+logger = logging.getLogger(__name__)
+
+META = "meta.json"
+REQUIRED = (
+    "name",
+    "version",
+    "cuecoder_version",
+    "labels",
+    "thresholds",
+    "features",
+    "encoder",
+    "heads",
+    "files",
+    "metrics",
+    "training_data",
+)
+DEFAULT_MODEL = Path(__file__).resolve().parent.parent.parent / "models" / "default"
+
+
+def sha256(path: Path, chunk: int = 1 << 20) -> str:
+    """Hex sha256 of a file, read in chunks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while block := fh.read(chunk):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def read_meta(path: Path) -> dict:
+    """Read and check ``meta.json`` of the model folder at ``path`` (no checksums yet)."""
+    path = Path(path)
+    meta_path = path / META
+    if not meta_path.is_file():
+        raise ModelError(Errors.E001.format(path=path))
+    try:
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise ModelError(Errors.E005.format(path=meta_path, reason=exc)) from exc
+    if not isinstance(meta, dict):
+        raise ModelError(Errors.E005.format(path=meta_path, reason="not a JSON object"))
+    missing = [f for f in REQUIRED if f not in meta]
+    if missing:
+        raise ModelError(
+            Errors.E002.format(path=meta_path, fields=missing, required=list(REQUIRED))
+        )
+    if meta["cuecoder_version"].split(".")[:2] != __version__.split(".")[:2]:
+        warnings.warn(
+            Warnings.W001.format(
+                name=meta["name"], built=meta["cuecoder_version"], running=__version__
+            ),
+            stacklevel=2,
+        )
+    return meta
+
+
+def verify_files(path: Path, meta: dict) -> None:
+    """Raise :class:`ModelError` when a listed file is missing or its sha256 differs."""
+    for name, expected in meta["files"].items():
+        file = Path(path) / name
+        if not file.is_file():
+            raise ModelError(Errors.E004.format(name=name, path=path))
+        found = sha256(file)
+        if found != expected:
+            raise ModelError(
+                Errors.E003.format(name=name, path=path, expected=expected, found=found)
+            )
+
+
+def load_meta(path: Path, verify: bool = True) -> dict:
+    """``meta.json`` of a model folder, with every file's checksum verified."""
+    meta = read_meta(path)
+    if verify:
+        verify_files(path, meta)
+    return meta
+
+
+def write_meta(path: Path, meta: dict) -> dict:
+    """Fill in the checksums of every file in the folder and write ``meta.json``."""
+    path = Path(path)
+    files = sorted(
+        p.relative_to(path).as_posix()
+        for p in path.rglob("*")
+        if p.is_file() and p.name != META
+    )
+    meta = {**meta, "files": {name: sha256(path / name) for name in files}}
+    missing = [f for f in REQUIRED if f not in meta]
+    if missing:
+        raise ModelError(Errors.E002.format(path=path / META, fields=missing, required=REQUIRED))
+    (path / META).write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n", "utf-8")
+    return meta

@@ -1,0 +1,738 @@
+"""Regression-based (PROCESS-style) mediation and moderated mediation with a fast bootstrap.
+
+The four models are Hayes' PROCESS models 4 (simple and parallel mediation), 7 (the
+moderator acts on the first stage, X -> M), 14 (on the second stage, M -> Y) and 58 (on
+both). Every equation is an OLS regression; indirect effects are products of
+coefficients and are tested with a nonparametric bootstrap that resamples rows. The
+bootstrap is vectorized: each resample is a vector of row counts, the weighted cross
+products of all variables for a chunk of resamples are one matrix product, and every
+equation is solved from its block of those cross products at once.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from cuecoder.errors import CuecoderError, Errors
+
+logger = logging.getLogger(__name__)
+
+CIMethod = Literal["percentile", "bc", "bca"]
+Stage = Literal["first", "second", "both"]
+
+CI_METHODS: tuple[str, ...] = ("percentile", "bc", "bca")
+STAGES: tuple[str, ...] = ("first", "second", "both")
+# Hayes (2018), appendix A: PROCESS model numbers for the stage(s) the moderator acts on.
+PROCESS_MODELS: dict[str | None, int] = {None: 4, "first": 7, "second": 14, "both": 58}
+# Fewest complete rows accepted, on top of the parameters of the largest equation:
+# below this, residual degrees of freedom and the bootstrap are meaningless.
+MIN_EXTRA_ROWS = 5
+# Bound on resamples x rows held in memory at once (float64 counts: 8 bytes per cell).
+CHUNK_CELLS = 4_000_000
+# Bootstrap resamples whose design is this ill-conditioned are dropped (and reported).
+MAX_CONDITION = 1e12
+
+COLUMNS: tuple[str, ...] = (
+    "outcome",
+    "mediator",
+    "path",
+    "term",
+    "moderator_value",
+    "coef",
+    "se",
+    "pval",
+    "ci_low",
+    "ci_high",
+    "std_coef",
+)
+
+
+# ----------------------------------------------------------------------------- input checks
+def as_list(value: str | Sequence[str] | None) -> list[str]:
+    """Return ``value`` as a list of column names (``None`` gives an empty list)."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    return list(value)
+
+
+def preview(values: Iterable[object], limit: int = 12) -> str:
+    """Short, readable list of values for an error message."""
+    values = list(values)
+    shown = ", ".join(repr(v) for v in values[:limit])
+    more = f", ... ({len(values) - limit} more)" if len(values) > limit else ""
+    return f"[{shown}{more}]"
+
+
+def require_columns(data: pd.DataFrame, columns: Iterable[str], source: str) -> None:
+    """Raise E101 for the first of ``columns`` that is missing from ``data``."""
+    for column in columns:
+        if column not in data.columns:
+            raise CuecoderError(
+                Errors.E101.format(
+                    column=column, source=source, available=preview(map(str, data.columns))
+                )
+            )
+
+
+def require_numeric(
+    data: pd.DataFrame, roles: dict[str, str], moderator: str | None = None
+) -> None:
+    """Raise E301 (E305 for the moderator) for a column that is not numeric or boolean."""
+    for column, role in roles.items():
+        dtype = data[column].dtype
+        if dtype.kind not in "biuf":
+            if column == moderator:
+                raise CuecoderError(Errors.E305.format(column=column, dtype=dtype))
+            raise CuecoderError(Errors.E301.format(column=column, dtype=dtype, role=role))
+
+
+def complete_rows(
+    data: pd.DataFrame, columns: list[str], minimum: int
+) -> tuple[pd.DataFrame, int]:
+    """Drop rows with a missing value in ``columns`` (listwise); raise E303 if too few remain.
+
+    Returns the complete rows as float64 and the number of rows dropped.
+    """
+    subset = data[columns].astype("float64")
+    complete = subset.dropna()
+    dropped = len(subset) - len(complete)
+    if dropped:
+        logger.info("Dropped %d of %d rows with missing values (listwise).", dropped, len(subset))
+    if len(complete) < minimum:
+        raise CuecoderError(
+            Errors.E303.format(
+                n=len(complete),
+                dropped=dropped,
+                total=len(subset),
+                columns=preview(columns),
+                minimum=minimum,
+            )
+        )
+    return complete, dropped
+
+
+def require_varying(data: pd.DataFrame, roles: dict[str, str]) -> None:
+    """Raise E302 for a constant column."""
+    for column, role in roles.items():
+        values = data[column].to_numpy()
+        if np.all(values == values[0]):
+            raise CuecoderError(Errors.E302.format(column=column, value=values[0], role=role))
+
+
+# ----------------------------------------------------------------------------- model spec
+@dataclass(frozen=True)
+class _Equation:
+    """One OLS regression: ``dependent ~ 1 + regressors``."""
+
+    key: tuple[str, str]  # ("m", mediator), ("y", outcome) or ("total", outcome)
+    dependent: str
+    regressors: tuple[str, ...]
+
+    def position(self, name: str) -> int:
+        """Column of ``name`` in the coefficient vector (0 is the intercept)."""
+        return 1 + self.regressors.index(name)
+
+
+def _product(left: str, right: str) -> str:
+    return f"{left}:{right}"
+
+
+def _equations(
+    x: str,
+    mediators: list[str],
+    outcomes: list[str],
+    covar: list[str],
+    moderator: str | None,
+    stage: str | None,
+) -> list[_Equation]:
+    first = moderator is not None and stage in ("first", "both")
+    second = moderator is not None and stage in ("second", "both")
+    eqs = []
+    for med in mediators:
+        regs = [x]
+        if first:
+            regs += [moderator, _product(x, moderator)]
+        eqs.append(_Equation(("m", med), med, tuple(regs + covar)))
+    for out in outcomes:
+        regs = [x, *mediators]
+        if second:
+            regs += [moderator] + [_product(med, moderator) for med in mediators]
+        eqs.append(_Equation(("y", out), out, tuple(regs + covar)))
+        if moderator is None:
+            eqs.append(_Equation(("total", out), out, tuple([x] + covar)))
+    return eqs
+
+
+# ----------------------------------------------------------------------------- OLS
+def _ols(design: np.ndarray, target: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
+    """OLS coefficients, their classical standard errors and residual df."""
+    n, p = design.shape
+    q, r = np.linalg.qr(design)
+    coef = np.linalg.solve(r, q.T @ target)
+    resid = target - design @ coef
+    df_resid = n - p
+    sigma2 = resid @ resid / df_resid
+    r_inv = np.linalg.solve(r, np.eye(p))
+    se = np.sqrt(sigma2 * np.sum(r_inv**2, axis=1))
+    return coef, se, df_resid
+
+
+def _check_rank(design: np.ndarray, eq: _Equation) -> None:
+    if np.linalg.matrix_rank(design) < design.shape[1]:
+        raise CuecoderError(
+            Errors.E304.format(dependent=eq.dependent, columns=preview(["1", *eq.regressors]))
+        )
+
+
+def _solve_batched(cross: np.ndarray, eqs: list[_Equation], index: dict[str, int], scale):
+    """Coefficients of every equation for a stack of cross-product matrices.
+
+    ``cross`` is (B, q, q) on standardized columns; returns raw-unit slopes per equation
+    (intercept set to NaN: it is never needed) and a mask of usable resamples.
+    """
+    coefs: dict[tuple[str, str], np.ndarray] = {}
+    ok = np.ones(cross.shape[0], dtype=bool)
+    for eq in eqs:
+        cols = [0] + [index[r] for r in eq.regressors]
+        dep = index[eq.dependent]
+        xtx = cross[:, cols][:, :, cols]
+        xty = cross[:, cols, dep]
+        cond = np.linalg.cond(xtx)
+        good = np.isfinite(cond) & (cond < MAX_CONDITION)
+        beta = np.full(xty.shape, np.nan)
+        if good.any():
+            beta[good] = np.linalg.solve(xtx[good], xty[good][..., None])[..., 0]
+        ok &= good
+        sd = scale[cols]
+        beta = beta * scale[dep] / sd
+        beta[:, 0] = np.nan
+        coefs[eq.key] = beta
+    return coefs, ok
+
+
+# ----------------------------------------------------------------------------- effects
+@dataclass(frozen=True)
+class _Effect:
+    outcome: str
+    mediator: str
+    path: str  # "indirect" or "index_mm"
+    moderator_value: float
+
+
+def _effects(
+    coefs: dict[tuple[str, str], np.ndarray],
+    eqs: dict[tuple[str, str], _Equation],
+    x: str,
+    mediators: list[str],
+    outcomes: list[str],
+    moderator: str | None,
+    stage: str | None,
+    wvalues: list[float],
+) -> tuple[list[_Effect], np.ndarray]:
+    """Indirect effects (conditional where moderated) and indices of moderated mediation."""
+    first = moderator is not None and stage in ("first", "both")
+    second = moderator is not None and stage in ("second", "both")
+    labels: list[_Effect] = []
+    columns: list[np.ndarray] = []
+    probe = wvalues if moderator is not None else [np.nan]
+    for out in outcomes:
+        ey = eqs[("y", out)]
+        by = coefs[("y", out)]
+        sums = [0.0 for _ in probe]
+        for med in mediators:
+            em = eqs[("m", med)]
+            am = coefs[("m", med)]
+            a1 = am[:, em.position(x)]
+            a3 = am[:, em.position(_product(x, moderator))] if first else 0.0
+            b1 = by[:, ey.position(med)]
+            b3 = by[:, ey.position(_product(med, moderator))] if second else 0.0
+            conditional = []
+            for k, w in enumerate(probe):
+                w0 = 0.0 if moderator is None else w
+                value = (a1 + a3 * w0) * (b1 + b3 * w0)
+                conditional.append(value)
+                sums[k] = sums[k] + value
+                labels.append(_Effect(out, med, "indirect", w))
+                columns.append(value)
+            if moderator is not None:
+                if stage == "first":
+                    index = a3 * b1
+                elif stage == "second":
+                    index = a1 * b3
+                else:  # model 58: not linear in W; contrast of the extreme probed values
+                    index = conditional[-1] - conditional[0]
+                labels.append(_Effect(out, med, "index_mm", np.nan))
+                columns.append(index)
+        if len(mediators) > 1:
+            for k, w in enumerate(probe):
+                labels.append(_Effect(out, "(all)", "indirect", w))
+                columns.append(sums[k])
+    return labels, np.column_stack(columns)
+
+
+# ----------------------------------------------------------------------------- intervals
+def _boot_pval(boot: np.ndarray, estimate: float) -> float:
+    """Two-sided bootstrap p-value as in R's ``mediation`` and pingouin."""
+    if estimate == 0:
+        return 1.0
+    share = 2 * min(np.mean(boot > 0), np.mean(boot < 0))
+    return float(min(share, 1.0))
+
+
+def _interval(
+    boot: np.ndarray,
+    estimate: float,
+    method: str,
+    alpha: float,
+    jack: np.ndarray | None = None,
+) -> tuple[float, float]:
+    """Percentile, bias-corrected or BCa bootstrap interval for one statistic."""
+    lo, hi = stats.norm.ppf(alpha / 2), stats.norm.ppf(1 - alpha / 2)
+    if method == "percentile":
+        q = [100 * alpha / 2, 100 * (1 - alpha / 2)]
+    else:
+        z0 = stats.norm.ppf(np.mean(boot < estimate))
+        accel = 0.0
+        if method == "bca" and jack is not None:
+            dev = jack.mean() - jack
+            denom = 6.0 * np.sum(dev**2) ** 1.5
+            accel = float(np.sum(dev**3) / denom) if denom > 0 else 0.0
+        q = [
+            100 * stats.norm.cdf(z0 + (z0 + z) / (1 - accel * (z0 + z))) for z in (lo, hi)
+        ]
+        q = [0.0 if np.isnan(v) else v for v in q]
+    low, high = np.percentile(boot, q)
+    return float(low), float(high)
+
+
+# ----------------------------------------------------------------------------- bootstrap
+def _bootstrap(
+    dz: np.ndarray,
+    eqs: list[_Equation],
+    index: dict[str, int],
+    scale: np.ndarray,
+    effect_fn,
+    n_boot: int,
+    seed: int | None,
+) -> np.ndarray:
+    """(n_boot, n_effects) bootstrap distribution; row resampling drawn in chunks."""
+    n, q = dz.shape
+    rng = np.random.default_rng(seed)
+    iu = np.triu_indices(q)
+    products = dz[:, iu[0]] * dz[:, iu[1]]  # (n, pairs): one column per cross product
+    chunk = max(1, CHUNK_CELLS // n)
+    out = []
+    dropped = 0
+    for start in range(0, n_boot, chunk):
+        size = min(chunk, n_boot - start)
+        draws = rng.integers(0, n, size=(size, n))
+        offsets = (np.arange(size) * n)[:, None]
+        counts = np.bincount((draws + offsets).ravel(), minlength=size * n).reshape(size, n)
+        cross = _symmetric(counts.astype(np.float64) @ products, q, iu)
+        coefs, ok = _solve_batched(cross, eqs, index, scale)
+        values = effect_fn(coefs)
+        dropped += int((~ok).sum())
+        out.append(values[ok])
+    if dropped:
+        logger.warning(
+            "%d of %d bootstrap resamples had a singular design and were dropped.",
+            dropped,
+            n_boot,
+        )
+    return np.concatenate(out, axis=0)
+
+
+def _jackknife(dz, eqs, index, scale, effect_fn) -> np.ndarray:
+    """(n, n_effects) leave-one-out estimates, from full cross products minus one row."""
+    n, q = dz.shape
+    iu = np.triu_indices(q)
+    products = dz[:, iu[0]] * dz[:, iu[1]]
+    total = products.sum(axis=0)
+    chunk = max(1, CHUNK_CELLS // (q * q))
+    out = []
+    for start in range(0, n, chunk):
+        rows = products[start : start + chunk]
+        coefs, _ = _solve_batched(_symmetric(total - rows, q, iu), eqs, index, scale)
+        out.append(effect_fn(coefs))
+    return np.concatenate(out, axis=0)
+
+
+def _symmetric(flat: np.ndarray, q: int, iu) -> np.ndarray:
+    full = np.empty((flat.shape[0], q, q))
+    full[:, iu[0], iu[1]] = flat
+    full[:, iu[1], iu[0]] = flat
+    return full
+
+
+# ----------------------------------------------------------------------------- public API
+def mediate(
+    data: pd.DataFrame,
+    x: str,
+    m: str | Sequence[str],
+    y: str | Sequence[str],
+    covar: str | Sequence[str] | None = None,
+    moderator: str | None = None,
+    stage: Stage = "first",
+    moderator_values: Sequence[float] | None = None,
+    n_boot: int = 5000,
+    ci: CIMethod = "percentile",
+    alpha: float = 0.05,
+    seed: int | None = 0,
+    return_dist: bool = False,
+) -> pd.DataFrame | tuple[pd.DataFrame, pd.DataFrame]:
+    """Mediation and moderated mediation (PROCESS models 4, 7, 14, 58) with a bootstrap.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        One row per unit (respondent, account, brand).
+    x : str
+        The predictor, e.g. a cue measure such as ``"openness"``.
+    m : str or list of str
+        Mediator(s). Several mediators are modelled in parallel.
+    y : str or list of str
+        Outcome(s). Each outcome gets its own outcome equation; the mediator equations and
+        the bootstrap resamples are shared, so effects on different outcomes are comparable.
+    covar : str or list of str, optional
+        Covariates entered in every equation.
+    moderator : str, optional
+        A numeric moderator W, e.g. ``"automated"`` coded 0/1.
+    stage : {"first", "second", "both"}
+        Where W acts: on X -> M (PROCESS model 7), on M -> Y (model 14) or on both
+        (model 58). Ignored without a moderator (model 4).
+    moderator_values : list of float, optional
+        Values of W at which conditional indirect effects are reported. Default: the two
+        values of a binary W; mean and mean +/- 1 SD of a continuous one.
+    n_boot : int
+        Bootstrap resamples (0 skips the bootstrap: indirect effects get no SE or CI).
+    ci : {"percentile", "bc", "bca"}
+        Bootstrap interval: percentile, bias-corrected (pingouin's and PROCESS' "bc")
+        or bias-corrected and accelerated (acceleration from the jackknife).
+    alpha : float
+        1 - confidence level.
+    seed : int or None
+        Seed of ``np.random.default_rng`` for the resamples.
+    return_dist : bool
+        Also return the bootstrap draws (one column per indirect effect / index).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per effect, columns ``outcome, mediator, path, term, moderator_value,
+        coef, se, pval, ci_low, ci_high, std_coef``. ``path`` is ``a`` (X -> M equation),
+        ``b`` (M -> Y in the outcome equation), ``direct`` (X -> Y given M), ``total``
+        (X -> Y without M, model 4 only), ``indirect`` (a*b, conditional on
+        ``moderator_value`` where moderated; mediator ``"(all)"`` is the sum over
+        parallel mediators) or ``index_mm`` (index of moderated mediation). ``term`` is
+        the regressor behind a regression row (``"x:w"`` for an interaction).
+        ``df.attrs`` holds ``n``, ``n_dropped``, ``model`` (PROCESS number), ``ci``,
+        ``n_boot`` and ``seed``.
+
+    Notes
+    -----
+    Equations (covariates omitted; every equation has an intercept):
+
+    * model 4: ``M_j = a_j X``; ``Y = c' X + sum_j b_j M_j``; total ``Y = c X``.
+    * model 7: ``M_j = a1_j X + a2_j W + a3_j XW``; ``Y = c' X + sum_j b_j M_j``.
+      Indirect effect at W = w: ``(a1_j + a3_j w) b_j``; index ``a3_j b_j``.
+    * model 14: ``M_j = a_j X``; ``Y = c' X + sum_j (b1_j M_j + b3_j M_j W) + b2 W``.
+      Indirect effect: ``a_j (b1_j + b3_j w)``; index ``a_j b3_j``.
+    * model 58: both. Indirect effect ``(a1_j + a3_j w)(b1_j + b3_j w)`` is quadratic in
+      w, so there is no single index; ``index_mm`` is then the difference between the
+      conditional indirect effects at the highest and lowest probed values of W (for a
+      0/1 moderator: the effect when W = 1 minus the effect when W = 0).
+
+    Regression rows (``a``, ``b``, ``direct``, ``total``) carry classical OLS standard
+    errors and t-based p-values and intervals (as PROCESS and pingouin). Indirect effects
+    and indices carry the bootstrap SD as ``se``, the bootstrap p-value of R's
+    ``mediation`` package and pingouin (twice the smaller share of draws on one side of
+    zero; it is not a test under a true null, read the CI), and the chosen bootstrap
+    interval. Variables are not centred. ``std_coef`` multiplies a coefficient by
+    SD(regressor) / SD(dependent); indirect effects and indices by SD(X) / SD(Y) (the
+    completely standardized indirect effect); interaction terms get NaN. Rows with a
+    missing value in any model variable are dropped listwise (``attrs["n_dropped"]``).
+    Assumptions: linear, additive equations, no unmeasured X-M, M-Y confounding, errors
+    independent across rows; the bootstrap makes no normality assumption for a*b.
+
+    References
+    ----------
+    .. [1] Hayes, A. F. (2018). Introduction to Mediation, Moderation, and Conditional
+       Process Analysis (2nd ed.). Guilford Press.
+    .. [2] Hayes, A. F. (2015). An index and test of linear moderated mediation.
+       Multivariate Behavioral Research, 50(1), 1-22.
+    .. [3] Efron, B. (1987). Better bootstrap confidence intervals. JASA, 82(397), 171-185.
+    .. [4] Preacher, K. J. & Kelley, K. (2011). Effect size measures for mediation models.
+       Psychological Methods, 16(2), 93-115.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from cuecoder.stats import mediate
+    >>> rng = np.random.default_rng(1)
+    >>> x = rng.normal(size=300)
+    >>> psi = 0.5 * x + rng.normal(size=300)
+    >>> df = pd.DataFrame({"openness": x, "psi": psi, "loyalty": 0.4 * psi + rng.normal(size=300)})
+    >>> res = mediate(df, x="openness", m="psi", y="loyalty", n_boot=1000, seed=0)
+    >>> res[["path", "coef", "ci_low", "ci_high"]].round(2)
+           path  coef  ci_low  ci_high
+    0         a  0.60    0.48     0.72
+    1         b  0.37    0.24     0.49
+    2    direct -0.13   -0.28     0.02
+    3     total  0.09   -0.05     0.23
+    4  indirect  0.22    0.15     0.30
+    """
+    mediators, outcomes, covariates = as_list(m), as_list(y), as_list(covar)
+    _check_options(x, mediators, outcomes, covariates, moderator, stage, n_boot, ci, alpha)
+    if moderator is None:
+        stage_used = None
+    else:
+        stage_used = stage
+    roles: dict[str, str] = {x: "the predictor (x)"}
+    for name, role in (
+        *((c, "a mediator (m)") for c in mediators),
+        *((c, "an outcome (y)") for c in outcomes),
+        *((c, "a covariate") for c in covariates),
+        *(((moderator, "the moderator"),) if moderator is not None else ()),
+    ):
+        if name in roles:
+            raise CuecoderError(Errors.E306.format(column=name, first=roles[name], second=role))
+        roles[name] = role
+    require_columns(data, roles, "the data")
+    require_numeric(data, roles, moderator)
+
+    eqs = _equations(x, mediators, outcomes, covariates, moderator, stage_used)
+    widest = max(len(eq.regressors) + 1 for eq in eqs)
+    frame, dropped = complete_rows(data, list(roles), widest + MIN_EXTRA_ROWS)
+    require_varying(frame, roles)
+    n = len(frame)
+
+    # design: intercept, variables, products with the moderator
+    design = {"1": np.ones(n)}
+    for name in roles:
+        design[name] = frame[name].to_numpy()
+    for eq in eqs:
+        for reg in eq.regressors:
+            if reg not in design:
+                left, right = reg.rsplit(":", 1)
+                design[reg] = design[left] * design[right]
+    names = list(design)
+    index = {name: k for k, name in enumerate(names)}
+    raw = np.column_stack([design[k] for k in names])
+    sd = frame.std(ddof=1)
+
+    wvalues = _moderator_values(frame, moderator, moderator_values)
+
+    # point estimates and regression rows
+    eq_by_key = {eq.key: eq for eq in eqs}
+    point: dict[tuple[str, str], np.ndarray] = {}
+    regression_rows = []
+    for eq in eqs:
+        xmat = raw[:, [0] + [index[r] for r in eq.regressors]]
+        _check_rank(xmat, eq)
+        coef, se, df_resid = _ols(xmat, raw[:, index[eq.dependent]])
+        point[eq.key] = coef[None, :]
+        regression_rows.append((eq, coef, se, df_resid))
+
+    def effect_fn(coefs):
+        return _effects(coefs, eq_by_key, x, mediators, outcomes, moderator, stage_used, wvalues)
+
+    labels, estimates = effect_fn(point)
+    estimates = estimates[0]
+
+    # bootstrap
+    center = raw.mean(axis=0)
+    scale = raw.std(axis=0)
+    center[0], scale[0] = 0.0, 1.0
+    scale[scale == 0] = 1.0
+    dz = (raw - center) / scale
+    boot = np.empty((0, len(labels)))
+    if n_boot > 0:
+        boot = _bootstrap(dz, eqs, index, scale, lambda c: effect_fn(c)[1], n_boot, seed)
+    jack = None
+    if ci == "bca" and n_boot > 0:
+        jack = _jackknife(dz, eqs, index, scale, lambda c: effect_fn(c)[1])
+
+    rows = _regression_table(
+        regression_rows, x, mediators, outcomes, moderator, alpha, sd
+    )
+    std_factor = {out: sd[x] / sd[out] for out in outcomes}
+    for k, label in enumerate(labels):
+        est = float(estimates[k])
+        if len(boot):
+            draws = boot[:, k]
+            se = float(draws.std(ddof=1)) if len(draws) > 1 else np.nan
+            pval = _boot_pval(draws, est)
+            low, high = _interval(
+                draws, est, ci, alpha, None if jack is None else jack[:, k]
+            )
+        else:
+            se = pval = low = high = np.nan
+        rows.append(
+            {
+                "outcome": label.outcome,
+                "mediator": label.mediator,
+                "path": label.path,
+                "term": x,
+                "moderator_value": label.moderator_value,
+                "coef": est,
+                "se": se,
+                "pval": pval,
+                "ci_low": low,
+                "ci_high": high,
+                "std_coef": est * std_factor[label.outcome],
+            }
+        )
+    table = _order(pd.DataFrame(rows, columns=list(COLUMNS)), outcomes)
+    if moderator is None:
+        table = table.drop(columns="moderator_value")
+    table.attrs.update(
+        n=n,
+        n_dropped=dropped,
+        model=PROCESS_MODELS[stage_used],
+        ci=ci,
+        n_boot=len(boot),
+        alpha=alpha,
+        seed=seed,
+        x=x,
+        m=mediators,
+        y=outcomes,
+        moderator=moderator,
+        stage=stage_used,
+        covar=covariates,
+    )
+    if return_dist:
+        dist = pd.DataFrame(
+            boot,
+            columns=[
+                f"{e.path}|{e.outcome}|{e.mediator}|{e.moderator_value:g}" for e in labels
+            ],
+        )
+        return table, dist
+    return table
+
+
+def _check_options(x, mediators, outcomes, covariates, moderator, stage, n_boot, ci, alpha):
+    if not isinstance(x, str):
+        raise CuecoderError(Errors.E307.format(name="x", requirement="one column name", value=x))
+    for name, values in (("m", mediators), ("y", outcomes)):
+        if not values:
+            raise CuecoderError(
+                Errors.E307.format(name=name, requirement="a column name or a list", value=values)
+            )
+        dupes = sorted({v for v in values if values.count(v) > 1})
+        if dupes:
+            raise CuecoderError(
+                Errors.E307.format(name=name, requirement="a list without repeats", value=values)
+            )
+    if moderator is not None and not isinstance(moderator, str):
+        raise CuecoderError(
+            Errors.E307.format(name="moderator", requirement="one column name", value=moderator)
+        )
+    if stage not in STAGES:
+        raise CuecoderError(Errors.E104.format(value=stage, name="stage", valid=list(STAGES)))
+    if ci not in CI_METHODS:
+        raise CuecoderError(Errors.E104.format(value=ci, name="ci", valid=list(CI_METHODS)))
+    if isinstance(n_boot, bool) or not isinstance(n_boot, int | np.integer) or n_boot < 0:
+        raise CuecoderError(
+            Errors.E307.format(name="n_boot", requirement="an integer >= 0", value=n_boot)
+        )
+    if not 0 < alpha < 1:
+        raise CuecoderError(
+            Errors.E307.format(name="alpha", requirement="between 0 and 1", value=alpha)
+        )
+
+
+def _moderator_values(
+    frame: pd.DataFrame, moderator: str | None, values: Sequence[float] | None
+) -> list[float]:
+    if moderator is None:
+        return []
+    if values is not None:
+        try:
+            probe = [float(v) for v in values]
+        except (TypeError, ValueError):
+            raise CuecoderError(Errors.E316.format(values=preview(values))) from None
+        if not probe or not np.all(np.isfinite(probe)):
+            raise CuecoderError(Errors.E316.format(values=preview(values)))
+        return probe
+    w = frame[moderator]
+    levels = np.unique(w)
+    if len(levels) == 2:
+        return [float(levels[0]), float(levels[1])]
+    mean, sd = float(w.mean()), float(w.std(ddof=1))
+    return [mean - sd, mean, mean + sd]
+
+
+def _regression_table(regression_rows, x, mediators, outcomes, moderator, alpha, sd):
+    """Rows for the a, b, direct and total paths (OLS inference)."""
+    rows = []
+    for out in outcomes:
+        for eq, coef, se, df_resid in regression_rows:
+            kind, name = eq.key
+            if kind == "m":
+                wanted = [(x, "a"), (moderator, "a"), (_product(x, moderator), "a")]
+                mediator, dependent = name, name
+            elif name != out:
+                continue
+            elif kind == "y":
+                wanted = [(x, "direct")]
+                for med in mediators:
+                    wanted += [(med, "b"), (_product(med, moderator), "b")]
+                wanted.append((moderator, "b"))
+                mediator, dependent = None, out
+            else:
+                wanted, mediator, dependent = [(x, "total")], None, out
+            tcrit = stats.t.ppf(1 - alpha / 2, df_resid)
+            for term, path in wanted:
+                if term is None or term not in eq.regressors:
+                    continue
+                k = eq.position(term)
+                tval = coef[k] / se[k]
+                if ":" in term:
+                    std = np.nan
+                else:
+                    std = coef[k] * sd[term] / sd[dependent]
+                if path == "b" and term in mediators:
+                    med_label = term
+                elif path == "b" and ":" in term:
+                    med_label = term.rsplit(":", 1)[0]
+                else:
+                    med_label = mediator
+                rows.append(
+                    {
+                        "outcome": out,
+                        "mediator": med_label,
+                        "path": path,
+                        "term": term,
+                        "moderator_value": np.nan,
+                        "coef": float(coef[k]),
+                        "se": float(se[k]),
+                        "pval": float(2 * stats.t.sf(abs(tval), df_resid)),
+                        "ci_low": float(coef[k] - tcrit * se[k]),
+                        "ci_high": float(coef[k] + tcrit * se[k]),
+                        "std_coef": float(std),
+                    }
+                )
+    return rows
+
+
+_PATH_ORDER = {"a": 0, "b": 1, "direct": 2, "total": 3, "indirect": 4, "index_mm": 5}
+
+
+def _order(table: pd.DataFrame, outcomes: list[str]) -> pd.DataFrame:
+    table = table.assign(
+        _o=table["outcome"].map({o: k for k, o in enumerate(outcomes)}),
+        _p=table["path"].map(_PATH_ORDER),
+        _r=np.arange(len(table)),
+    )
+    table = table.sort_values(["_o", "_p", "_r"], kind="stable")
+    return table.drop(columns=["_o", "_p", "_r"]).reset_index(drop=True)

@@ -1,0 +1,97 @@
+"""A spaCy tokenizer for social-media replies.
+
+Blank English plus rules for what support and influencer replies contain: @handles,
+#hashtags, URLs, emoji sequences (skin tones, variation selectors, ZWJ families, flags)
+and emoticons, agent signatures (``^AB``, ``-Becky``, ``/AY``, ``*AFM``), and masked
+placeholders such as ``__email__``.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+import spacy
+from spacy.language import Language
+from spacy.tokenizer import Tokenizer
+from spacy.util import compile_infix_regex, compile_prefix_regex, compile_suffix_regex
+
+# One emoji "grapheme": a pictograph or regional-indicator pair, with optional variation
+# selector and skin-tone modifier, joined by ZWJ into families. Ranges from Unicode's
+# emoji-data.txt (Extended_Pictographic) for the blocks that social text uses.
+_PICTO = (
+    "\u00a9\u00ae\u203c\u2049\u2122\u2139\u2194-\u2199\u21a9\u21aa\u231a\u231b\u2328"
+    "\u23cf\u23e9-\u23f3\u23f8-\u23fa\u24c2\u25aa\u25ab\u25b6\u25c0\u25fb-\u25fe"
+    "\u2600-\u27bf\u2934\u2935\u2b05-\u2b07\u2b1b\u2b1c\u2b50\u2b55\u3030\u303d\u3297\u3299"
+    "\U0001f000-\U0001faff"
+)
+_MOD = "\ufe0f\u20e3\U0001f3fb-\U0001f3ff"
+EMOJI = (
+    rf"(?:[\U0001f1e6-\U0001f1ff]{{2}}|[{_PICTO}][{_MOD}]*(?:\u200d[{_PICTO}][{_MOD}]*)*)"
+)
+HANDLE = r"@\w+"
+HASHTAG = r"#\w+"
+PLACEHOLDER = r"__\w+?__"
+# Agent signatures: ^AB, *AFM, /AY, ~JT (1-4 capitals, optional digit), -Becky, –Sam.
+SIGNATURE = r"(?:[\^\*/~][A-Z]{1,4}\d?|[-\u2013\u2014][A-Z][a-z]{1,14})"
+
+TOKEN_MATCH = re.compile(rf"^(?:{HANDLE}|{HASHTAG}|{PLACEHOLDER}|{SIGNATURE})$")
+SIGNATURE_RE = re.compile(rf"(?:^|(?<=\s)|(?<=[.!?]))({SIGNATURE})\s*$")
+
+
+def _build_tokenizer(nlp: Language) -> Tokenizer:
+    defaults = nlp.Defaults
+    prefixes = [rf"{EMOJI}", r"#(?!\w)", r"_(?!_\w+?__)"] + [
+        p for p in defaults.prefixes if p not in ("#", "_")
+    ]
+    suffixes = [rf"{EMOJI}"] + list(defaults.suffixes)
+    infixes = [
+        rf"{EMOJI}",
+        # punctuation glued to a trailing signature: "thanks!^JS" -> thanks ! ^JS
+        r"[.!?,;:]+(?=[\^\*/~][A-Z]{1,4}\d?$)",
+    ] + list(defaults.infixes)
+    return Tokenizer(
+        nlp.vocab,
+        rules=defaults.tokenizer_exceptions,
+        prefix_search=compile_prefix_regex(prefixes).search,
+        suffix_search=compile_suffix_regex(suffixes).search,
+        infix_finditer=compile_infix_regex(infixes).finditer,
+        token_match=TOKEN_MATCH.match,
+        url_match=defaults.url_match,
+    )
+
+
+def make_nlp() -> Language:
+    """A blank English pipeline with the social-media tokenizer.
+
+    Examples
+    --------
+    >>> nlp = make_nlp()
+    >>> [t.text for t in nlp("@115712 Loving #NewIn 👍🏽 thanks!^JS")]
+    ['@115712', 'Loving', '#NewIn', '👍🏽', 'thanks', '!', '^JS']
+    """
+    nlp = spacy.blank("en")
+    nlp.tokenizer = _build_tokenizer(nlp)
+    return nlp
+
+
+@lru_cache(maxsize=1)
+def shared_nlp() -> Language:
+    """One tokenizer pipeline per process, built on first use."""
+    return make_nlp()
+
+
+def find_signature(text: str) -> tuple[int, int] | None:
+    """Character span of an agent signature at the end of ``text``, if any.
+
+    Examples
+    --------
+    >>> text = "We're on it. -Becky"
+    >>> start, end = find_signature(text)
+    >>> text[start:end]
+    '-Becky'
+    """
+    m = SIGNATURE_RE.search(text.rstrip())
+    if m is None:
+        return None
+    return m.start(1), m.end(1)

@@ -1,0 +1,94 @@
+"""The model card (README.md of a model folder), written from ``meta.json``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from ..cues.evidence import LABELS
+
+LIMITS = """\
+- English only: the encoder (all-MiniLM-L6-v2) was trained on English text.
+- Real training replies are customer-support tweets (TWCS 2017, IBM 2019-20): openness is
+  rare there, so its held-out figures rest on few positives; the written corpus adds
+  influencer and non-Twitter replies, but those are written for this project, not scraped.
+- Responsiveness and listening depend on the consumer message; without it the model
+  judges from the reply alone, as the codebook says, and is less sure.
+- A single reply often cannot show that it is a template: score a corpus with
+  `corpus_evidence=True` (or `cuecoder score`) to use repeats across replies.
+- int8 activations are quantized per batch: scores move by about 0.01 with the batch
+  composition; labels rarely change.
+"""
+
+
+def _table(block: dict) -> str:
+    lines = ["| label | alpha | F1 | precision | recall | ECE | positives / n |",
+             "| --- | --- | --- | --- | --- | --- | --- |"]
+    for label in LABELS:
+        m = block.get(label)
+        if not m:
+            continue
+        ece = f"{m['ece']:.3f}" if "ece" in m else "-"
+        lines.append(
+            f"| {label} | {m['alpha']:.3f} | {m['f1']:.3f} | {m['precision']:.3f} | "
+            f"{m['recall']:.3f} | {ece} | {m['support']} / {m['n']} |"
+        )
+    return "\n".join(lines)
+
+
+def write_card(folder: Path, meta: dict, rows: pd.DataFrame) -> Path:
+    """Write ``README.md`` for the model folder: data, split, figures, limits."""
+    metrics = meta["metrics"]
+    parts = [
+        f"# {meta['name']} {meta['version']}",
+        "",
+        "Codes brand and influencer replies for the four labels of the cuecoder codebook "
+        "(responsiveness, listening, openness, automated). Inference: onnxruntime only.",
+        "",
+        "## Training data",
+        "",
+        f"{meta['training_data']['n_rows']} labelled replies "
+        f"({meta['training_data']['sources']}), "
+        f"{meta['training_data']['n_train']} trained on.",
+        "",
+        "Label counts (1s) per source:",
+        "",
+        rows.groupby("source")[list(LABELS)].sum().to_markdown()
+        if hasattr(rows, "to_markdown") and _has_tabulate()
+        else rows.groupby("source")[list(LABELS)].sum().to_string(),
+        "",
+        "## Evaluation",
+        "",
+        f"Split: {meta['training']['split']}.",
+        "Thresholds were chosen on out-of-fold predictions of the training rows, never on "
+        "the test rows.",
+        "",
+    ]
+    if metrics.get("model"):
+        parts += ["### This model", "", _table(metrics["model"]), ""]
+    for name, block in metrics.get("baselines", {}).items():
+        parts += [f"### Baseline: {name}", "", _table(block), ""]
+    parts += [
+        "## Model",
+        "",
+        f"- Encoder: {meta['encoder']['name']} ({meta['encoder']['licence']}), "
+        f"{meta['encoder'].get('quantization', 'fp32')}.",
+        f"- Heads: {meta['training']['head']} per label on the embedding plus "
+        f"{len(meta['features'])} codebook features; thresholds {meta['thresholds']}.",
+        "",
+        "## Known limits",
+        "",
+        LIMITS,
+    ]
+    path = Path(folder) / "README.md"
+    path.write_text("\n".join(parts), encoding="utf-8")
+    return path
+
+
+def _has_tabulate() -> bool:
+    try:
+        import tabulate  # noqa: F401
+    except ImportError:
+        return False
+    return True

@@ -1,0 +1,339 @@
+"""Train a cue model from a config file and write a model folder with its report.
+
+The config (TOML) names the data, the encoder, the head and the seed; paths in it are
+relative to the working directory. ``cuecoder train CONFIG`` calls :func:`train`.
+
+Protocol
+--------
+Real replies are split by brand: ``test_share`` of the rows, whole brands at a time, are
+held out and never trained on or tuned on. On the rest (plus the written corpus, if
+configured) the regularisation ``C`` and the decision thresholds are chosen from
+out-of-fold predictions of a grouped K-fold (groups: brand for real replies, industry for
+written ones). The final heads are fit on all training rows; the test brands then give
+precision, recall, F1, Krippendorff's alpha and ECE per label, beside three baselines
+fit on the same rows: a lexicon-only coder, TF-IDF + logistic regression, and the
+embedding alone.
+"""
+
+from __future__ import annotations
+
+import glob
+import json
+import logging
+import shutil
+import time
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .. import __version__
+from .._optional import require
+from ..coder import Featurizer
+from ..cues.evidence import LABELS, LEXICONS_FILE, PATTERNS_FILE, read_lexicons
+from ..cues.features import FEATURE_NAMES
+from ..errors import CuecoderError, Errors
+from ..model.encoder import OnnxEncoder
+from ..model.folder import write_meta
+from .data import DEFAULT_DATA_DIR, brand_split, data_hash, load_real, load_written
+from .heads import check_parity, export_head, make_head
+from .metrics import binary_report
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class TrainConfig:
+    """What :func:`train` reads from a TOML config (see ``training/configs/``)."""
+
+    name: str = "cuecoder-model"
+    version: str = "0.1.0"
+    output: str = "models/trained"
+    seed: int = 0
+    real_labels: list[str] = field(default_factory=list)
+    written: list[str] = field(default_factory=list)
+    data_dir: str | None = None
+    test_share: float = 0.25
+    max_written: int | None = None
+    max_real: int | None = None
+    encoder_source: str = "export"
+    head: str = "logreg"
+    C: list[float] = field(default_factory=lambda: [0.01, 0.03, 0.1, 0.3, 1.0])
+    use_features: bool = True
+    n_folds: int = 5
+    baselines: bool = True
+    min_real_positives: int = 20
+
+    @classmethod
+    def from_toml(cls, path: Path) -> TrainConfig:
+        raw = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+        flat = {
+            **{k: v for k, v in raw.items() if not isinstance(v, dict)},
+            **raw.get("data", {}),
+            **{f"encoder_{k}": v for k, v in raw.get("encoder", {}).items()},
+            **{("head" if k == "kind" else k): v for k, v in raw.get("head", {}).items()},
+        }
+        known = set(cls.__dataclass_fields__)
+        unknown = sorted(set(flat) - known)
+        if unknown:
+            raise CuecoderError(
+                Errors.E104.format(value=unknown, name=f"keys in {path}", valid=sorted(known))
+            )
+        return cls(**flat)
+
+
+def _expand(patterns: list[str]) -> list[Path]:
+    paths: list[Path] = []
+    for pattern in patterns:
+        found = sorted(glob.glob(pattern))
+        if not found:
+            raise CuecoderError(Errors.E106.format(path=pattern, supported="matching files"))
+        paths.extend(Path(p) for p in found)
+    return paths
+
+
+def load_training_data(cfg: TrainConfig) -> pd.DataFrame:
+    """Labelled rows with ``split`` (train/test) and ``group`` (for grouped K-fold)."""
+    frames = []
+    if cfg.real_labels:
+        data_dir = Path(cfg.data_dir) if cfg.data_dir else DEFAULT_DATA_DIR
+        real = load_real(_expand(cfg.real_labels), data_dir)
+        if cfg.max_real is not None:
+            real = real.sample(n=min(cfg.max_real, len(real)), random_state=cfg.seed)
+        real["split"] = brand_split(real["brand"], cfg.test_share, 0.0, cfg.seed).replace(
+            "val", "train"
+        )
+        frames.append(real)
+    if cfg.written:
+        written = load_written(_expand(cfg.written))
+        if cfg.max_written is not None:
+            written = written.sample(n=min(cfg.max_written, len(written)), random_state=cfg.seed)
+        written["split"] = "train"
+        frames.append(written)
+    if not frames:
+        raise CuecoderError(Errors.E104.format(value="no data", name="data", valid="real_labels or written"))
+    rows = pd.concat(frames, ignore_index=True)
+    rows["context"] = rows["context"].fillna("")
+    return rows.reset_index(drop=True)
+
+
+def _grouped_folds(groups: np.ndarray, n_folds: int, seed: int) -> np.ndarray:
+    """Fold number per row; whole groups per fold, groups shuffled with ``seed``."""
+    uniq = np.unique(groups)
+    rng = np.random.default_rng(seed)
+    fold_of = dict(zip(rng.permutation(uniq), np.arange(len(uniq)) % n_folds, strict=True))
+    return np.array([fold_of[g] for g in groups])
+
+
+def _best_threshold(y: np.ndarray, p: np.ndarray) -> float:
+    """Threshold maximising F1 over the observed probabilities (ties: the lower one)."""
+    best, best_f1 = 0.5, -1.0
+    for t in np.unique(np.round(p, 4)):
+        pred = p >= t
+        tp = (pred & (y == 1)).sum()
+        f1 = 2 * tp / (pred.sum() + (y == 1).sum()) if (pred.sum() + y.sum()) else 0.0
+        if f1 > best_f1:
+            best, best_f1 = float(t), f1
+    return best
+
+
+def fit_label(
+    X: np.ndarray, y: np.ndarray, folds: np.ndarray, is_real: np.ndarray, cfg: TrainConfig
+) -> tuple[object, float, float, dict]:
+    """Choose C by out-of-fold log-loss, the threshold by out-of-fold F1, then refit."""
+    best = None
+    for C in cfg.C:
+        oof = np.zeros(len(y))
+        for k in np.unique(folds):
+            tr, va = folds != k, folds == k
+            if len(np.unique(y[tr])) < 2:
+                oof[va] = y[tr].mean()
+                continue
+            oof[va] = make_head(cfg.head, C, cfg.seed).fit(X[tr], y[tr]).predict_proba(X[va])[:, 1]
+        eps = 1e-7
+        loss = -np.mean(y * np.log(oof + eps) + (1 - y) * np.log(1 - oof + eps))
+        if best is None or loss < best[1]:
+            best = (C, loss, oof)
+    C, loss, oof = best
+    use_real = is_real.any() and y[is_real].sum() >= cfg.min_real_positives
+    sel = is_real if use_real else np.ones(len(y), bool)
+    threshold = _best_threshold(y[sel], oof[sel])
+    head = make_head(cfg.head, C, cfg.seed).fit(X, y)
+    info = {"C": C, "oof_log_loss": float(loss), "threshold_from": "real" if use_real else "all"}
+    return head, C, threshold, info
+
+
+def lexicon_baseline(rows: pd.DataFrame, featurizer: Featurizer, all_real: pd.DataFrame | None):
+    """LIWC-style dictionary coder (see module docstring); returns 0/1 per label."""
+    lex = read_lexicons(LEXICONS_FILE)
+    docs = featurizer.tokenize(rows["reply"])
+    ctx = featurizer.tokenize_optional(rows["context"])
+    from ..cues.evidence import is_content_token
+
+    out = {label: np.zeros(len(rows), int) for label in LABELS}
+    counts = {}
+    if all_real is not None:
+        from ..corpus.normalize import normalize
+
+        keys = all_real["brand"] + "\x1f" + all_real["reply"].map(normalize)
+        counts = keys.value_counts().to_dict()
+    for i, (doc, c) in enumerate(zip(docs, ctx, strict=True)):
+        words = [t.lower_ for t in doc]
+        if c is not None:
+            shared = {t.lower_ for t in c if is_content_token(t)}
+            out["responsiveness"][i] = any(is_content_token(t) and t.lower_ in shared for t in doc)
+        else:
+            out["responsiveness"][i] = any(w in lex["second"] for w in words)
+        out["listening"][i] = "?" in doc.text
+        out["openness"][i] = any(w in lex["first_singular"] for w in words)
+        if counts:
+            from ..corpus.normalize import normalize
+
+            key = f"{rows['brand'].iat[i]}\x1f{normalize(doc.text)}"
+            out["automated"][i] = counts.get(key, 0) >= 2
+    return out
+
+
+def tfidf_baseline(train: pd.DataFrame, test: pd.DataFrame, seed: int) -> dict:
+    """TF-IDF + logistic regression per label: probabilities on ``test``."""
+    require("sklearn", "The TF-IDF baseline")
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    vec = TfidfVectorizer(token_pattern=r"[A-Za-z0-9_]{2,}", ngram_range=(1, 2), min_df=2)
+    Xtr, Xte = vec.fit_transform(train["reply"]), vec.transform(test["reply"])
+    out = {}
+    for label in LABELS:
+        y = train[label].to_numpy()
+        lr = LogisticRegression(class_weight="balanced", max_iter=5000, random_state=seed)
+        out[label] = lr.fit(Xtr, y).predict_proba(Xte)[:, 1]
+    return out
+
+
+def _stage_encoder(cfg: TrainConfig, out: Path) -> dict:
+    if cfg.encoder_source == "export":
+        from .export_encoder import export_encoder
+
+        return export_encoder(out)
+    source = Path(cfg.encoder_source)
+    meta = json.loads((source / "meta.json").read_text(encoding="utf-8"))
+    enc = dict(meta["encoder"])
+    shutil.copy2(source / enc["file"], out / enc["file"])
+    shutil.copy2(source / enc["tokenizer"], out / enc["tokenizer"])
+    return enc
+
+
+def train(config: Path | TrainConfig, output: Path | None = None) -> dict:
+    """Train per the config and write a model folder; returns its ``meta.json`` dict."""
+    cfg = config if isinstance(config, TrainConfig) else TrainConfig.from_toml(config)
+    out = Path(output or cfg.output)
+    started = time.time()
+    rows = load_training_data(cfg)
+    logger.info("%d labelled rows (%s)", len(rows), rows["split"].value_counts().to_dict())
+
+    tmp = out.with_name(out.name + ".tmp")
+    if tmp.exists():
+        shutil.rmtree(tmp)
+    tmp.mkdir(parents=True)
+    encoder_meta = _stage_encoder(cfg, tmp)
+    shutil.copy2(PATTERNS_FILE, tmp / "patterns.tsv")
+    shutil.copy2(LEXICONS_FILE, tmp / "lexicons.tsv")
+    encoder = OnnxEncoder(tmp / encoder_meta["file"], tmp / encoder_meta["tokenizer"])
+    featurizer = Featurizer(encoder, tmp / "patterns.tsv", tmp / "lexicons.tsv")
+
+    docs = featurizer.tokenize(rows["reply"])
+    ctx = featurizer.tokenize_optional(rows["context"].where(rows["context"] != "", None))
+    X, _, _ = featurizer.transform(docs, ctx)
+    n_emb = encoder.dim
+    if not cfg.use_features:
+        X = X[:, :n_emb]
+    is_train = (rows["split"] == "train").to_numpy()
+    is_real = (rows["source"] != "written").to_numpy()
+    test = rows[~is_train]
+    folds = _grouped_folds(rows.loc[is_train, "group"].to_numpy(), cfg.n_folds, cfg.seed)
+
+    heads, thresholds, fit_info, metrics = {}, {}, {}, {"model": {}, "n_test": int(len(test))}
+    (tmp / "heads").mkdir()
+    for label in LABELS:
+        y = rows[label].to_numpy()
+        head, C, thr, info = fit_label(X[is_train], y[is_train], folds, is_real[is_train], cfg)
+        path = export_head(head, X.shape[1], tmp / "heads" / f"{label}.onnx")
+        info["parity_max_abs_diff"] = check_parity(head, path, X)
+        heads[label] = f"heads/{label}.onnx"
+        thresholds[label] = round(thr, 6)
+        fit_info[label] = info
+        if len(test):
+            p = head.predict_proba(X[~is_train])[:, 1]
+            metrics["model"][label] = binary_report(y[~is_train], p >= thr, p)
+
+    if cfg.baselines and len(test):
+        metrics["baselines"] = _baselines(rows, is_train, X, n_emb, featurizer, cfg)
+
+    split_desc = (
+        f"real replies split by brand, {cfg.test_share:.0%} of rows held out "
+        f"(seed {cfg.seed}); test brands: {sorted(test['brand'].unique().tolist())}"
+    )
+    meta = {
+        "name": cfg.name,
+        "version": cfg.version,
+        "cuecoder_version": __version__,
+        "labels": list(LABELS),
+        "thresholds": thresholds,
+        "features": list(FEATURE_NAMES) if cfg.use_features else [],
+        "encoder": encoder_meta,
+        "heads": heads,
+        "patterns": "patterns.tsv",
+        "lexicons": "lexicons.tsv",
+        "opset": 17,
+        "metrics": metrics,
+        "training": {"seed": cfg.seed, "head": cfg.head, "fit": fit_info, "split": split_desc},
+        "training_data": {
+            "n_rows": int(len(rows)),
+            "n_train": int(is_train.sum()),
+            "n_test": int(len(test)),
+            "sources": rows.groupby("source").size().to_dict(),
+            "labels_sha256": data_hash(rows, ["item_id", *LABELS]),
+            "text_sha256": data_hash(rows, ["item_id", "reply", "context"]),
+        },
+        "corpus_evidence": None,
+        "files": {},
+        "created_seconds": round(time.time() - started, 1),
+    }
+    from .card import write_card
+
+    write_card(tmp, meta, rows)
+    meta = write_meta(tmp, meta)
+    if out.exists():
+        shutil.rmtree(out)
+    tmp.rename(out)
+    return meta
+
+
+def _baselines(rows, is_train, X, n_emb, featurizer, cfg) -> dict:
+    test = rows[~is_train]
+    real_all = None
+    data_dir = Path(cfg.data_dir) if cfg.data_dir else DEFAULT_DATA_DIR
+    if (rows["source"] != "written").any():
+        from .data import real_replies
+
+        real_all = real_replies(data_dir)
+    lex = lexicon_baseline(test, featurizer, real_all)
+    tfidf = tfidf_baseline(rows[is_train], test, cfg.seed)
+    emb_cfg = TrainConfig(**{**cfg.__dict__, "C": cfg.C})
+    folds = _grouped_folds(rows.loc[is_train, "group"].to_numpy(), cfg.n_folds, cfg.seed)
+    is_real = (rows["source"] != "written").to_numpy()
+    out = {"lexicon": {}, "tfidf_logreg": {}, "embedding_only": {}}
+    for label in LABELS:
+        y = rows[label].to_numpy()
+        yt = y[~is_train]
+        out["lexicon"][label] = binary_report(yt, lex[label])
+        p = tfidf[label]
+        out["tfidf_logreg"][label] = binary_report(yt, p >= 0.5, p)
+        head, _, thr, _ = fit_label(
+            X[is_train, :n_emb], y[is_train], folds, is_real[is_train], emb_cfg
+        )
+        p = head.predict_proba(X[~is_train, :n_emb])[:, 1]
+        out["embedding_only"][label] = binary_report(yt, p >= thr, p)
+    return out
