@@ -1,5 +1,17 @@
-"""cuecoder: code brand and influencer replies for parasocial-interaction cues."""
+"""cuecoder: code brand and influencer replies for parasocial-interaction cues.
+
+>>> import cuecoder
+>>> coder = cuecoder.load()
+>>> table = coder.score(["Hi Maria, so sorry the jacket came late! Which size was it?"])
+>>> bool(table.loc[0, "listening_label"])
+True
+"""
 
 from __future__ import annotations
 
 __version__ = "0.1.0"
+
+from .coder import Coder, load  # noqa: E402
+from .errors import CuecoderError, ModelError  # noqa: E402
+
+__all__ = ["Coder", "CuecoderError", "ModelError", "load", "__version__"]

@@ -93,7 +93,7 @@ class Featurizer:
         self,
         docs: Sequence[Doc],
         context_docs: Sequence[Doc | None] | None = None,
-        batch_size: int = 32,
+        batch_size: int = 1,
     ) -> tuple[np.ndarray, list[list[Evidence]], int]:
         """Design matrix, evidence per reply and the number of truncated replies."""
         context_docs = context_docs or [None] * len(docs)
@@ -149,7 +149,7 @@ class Coder:
 
     # -- building blocks -------------------------------------------------------------
 
-    def features(self, replies: Sequence, contexts: Sequence | None = None, batch_size=32):
+    def features(self, replies: Sequence, contexts: Sequence | None = None, batch_size=1):
         """Design matrix of ``replies`` (see :meth:`Featurizer.transform`)."""
         docs = self.featurizer.tokenize(replies)
         ctx = None if contexts is None else self.featurizer.tokenize_optional(contexts)
@@ -172,7 +172,7 @@ class Coder:
         self,
         replies: Sequence | pd.Series,
         contexts: Sequence | pd.Series | None = None,
-        batch_size: int = 32,
+        batch_size: int = 1,
         corpus_evidence: bool = False,
         accounts: Sequence | pd.Series | None = None,
         recipients: Sequence | pd.Series | None = None,
@@ -189,8 +189,11 @@ class Coder:
             The consumer message each reply answers (same length; missing entries mean
             no context). Responsiveness and listening are judged against it.
         batch_size : int
-            Encoder batch size. int8 activations are quantized per batch, so scores can
-            move by about 0.01 with the batch size; the labels rarely change.
+            Encoder batch size. The default, 1, encodes each reply on its own, so a
+            reply's scores do not depend on the other replies, their order or the
+            batch size: the int8 encoder quantizes activations per batch, and with
+            larger batches a score can move by up to about 0.2 with its batch mates
+            (texts are sorted by length within a call, so order still does not matter).
         corpus_evidence : bool
             Treat ``replies`` as a corpus: find templates (the same text up to names,
             handles, numbers and links sent to several people) and combine that evidence

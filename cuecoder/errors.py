@@ -38,6 +38,27 @@ class Errors:
     # --- optional dependencies (E2xx)
     E201 = "{feature} requires {package}. Install it with: pip install '{extra}'"
 
+    # --- templates (E4xx)
+    E401 = "'{name}' has {n} entries but there are {n_texts} replies; give one per reply."
+    E402 = "'{name}' must be in (0, 1]; got {value!r}."
+    E403 = "This TemplateIndex is finalized; create a new one to add more replies."
+    E404 = "Call TemplateIndex.finalize() after the last add() and before reading results."
+    E405 = (
+        "Corpus-evidence params have coefficients {found}; expected one per feature "
+        "{expected}. Refit them with cuecoder.train.corpus_evidence.fit_corpus_evidence."
+    )
+    E406 = (
+        "This model has no corpus-evidence params (meta.json 'corpus_evidence' is null): "
+        "template columns are added but 'automated' stays the per-reply probability."
+    )
+    E407 = (
+        "Template evidence from {n} replies is weaker than in the {n_fit}-reply corpus the "
+        "combination was calibrated on: a unique reply in a small list says little."
+    )
+    E408 = "Column '{column}' is not in '{path}'. Columns there: {available}."
+    E409 = "Unknown --format '{value}'. Valid: {valid}."
+    E410 = "No replies in '{path}' (column '{column}' is empty)."
+
     # --- statistics (E3xx): mediation, SEM, aggregation
     E301 = (
         "Column '{column}' ({dtype}) is not numeric; {role} must hold numbers. "

@@ -72,7 +72,7 @@ class OnnxEncoder:
         return np.asarray(lengths, dtype=np.int64)
 
     def encode(
-        self, texts: Sequence[str], batch_size: int = 32, return_n_truncated: bool = False
+        self, texts: Sequence[str], batch_size: int = 1, return_n_truncated: bool = False
     ) -> np.ndarray | tuple[np.ndarray, int]:
         """Embed ``texts``; returns a float32 array of shape ``(len(texts), dim)``."""
         texts = list(texts)

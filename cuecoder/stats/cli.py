@@ -66,8 +66,16 @@ def run_mediation(
         cues = cues.rename(columns={by: join})
     data = join_survey(cues, read_table(survey), on=join)
     result = mediate(
-        data, x=x, m=m, y=y, covar=covar or None, moderator=moderator, stage=stage,
-        n_boot=n_boot, ci=ci, seed=seed,
+        data,
+        x=x,
+        m=m,
+        y=y,
+        covar=covar or None,
+        moderator=moderator,
+        stage=stage,
+        n_boot=n_boot,
+        ci=ci,
+        seed=seed,
     )
     summary = apa_summary(result)
     written: list[Path] = []
@@ -85,7 +93,8 @@ def run_mediation(
 
 def mediate_command(
     scores: Annotated[
-        Path, typer.Option(help="Scored replies (csv, parquet, jsonl).", exists=True, dir_okay=False)
+        Path,
+        typer.Option(help="Scored replies (csv, parquet, jsonl).", exists=True, dir_okay=False),
     ],
     survey: Annotated[
         Path, typer.Option(help="Survey table, one row per key.", exists=True, dir_okay=False)
@@ -97,9 +106,7 @@ def mediate_command(
     moderator: Annotated[
         str | None, typer.Option(help="Numeric moderator, e.g. automated (0/1).")
     ] = None,
-    stage: Annotated[
-        str, typer.Option(help=f"Moderated stage: {', '.join(STAGES)}.")
-    ] = "first",
+    stage: Annotated[str, typer.Option(help=f"Moderated stage: {', '.join(STAGES)}.")] = "first",
     covar: Annotated[list[str] | None, typer.Option(help="Covariate(s); repeatable.")] = None,
     by: Annotated[
         str | None, typer.Option(help="Column of the scores to group replies by (default: --join).")

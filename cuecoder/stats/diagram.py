@@ -92,8 +92,7 @@ def plot_paths(result: pd.DataFrame, outcome: str | None = None) -> Figure:
             arrowprops={"arrowstyle": "->", "shrinkA": 22, "shrinkB": 22} | style,
         )
         mid = ((x0 + x1) / 2, (y0 + y1) / 2)
-        ax.text(mid[0] + offset[0], mid[1] + offset[1], label, ha="center", va="center",
-                fontsize=9)
+        ax.text(mid[0] + offset[0], mid[1] + offset[1], label, ha="center", va="center", fontsize=9)
         return mid
 
     mids = {}
@@ -114,13 +113,25 @@ def plot_paths(result: pd.DataFrame, outcome: str | None = None) -> Figure:
             if stage in ("first", "both"):
                 lab = _coef(table, path="a", mediator=med, term=f"{x}:{moderator}")
                 target = mids[("a", med)]
-                arrow(wpos, target, f"{x} x {moderator}: {lab}", offset=(-0.9, 0.3),
-                      linestyle="--", shrinkB=2)
+                arrow(
+                    wpos,
+                    target,
+                    f"{x} x {moderator}: {lab}",
+                    offset=(-0.9, 0.3),
+                    linestyle="--",
+                    shrinkB=2,
+                )
             if stage in ("second", "both"):
                 lab = _coef(table, path="b", mediator=med, term=f"{med}:{moderator}")
                 target = mids[("b", med)]
-                arrow(wpos, target, f"{med} x {moderator}: {lab}", offset=(0.9, 0.3),
-                      linestyle="--", shrinkB=2)
+                arrow(
+                    wpos,
+                    target,
+                    f"{med} x {moderator}: {lab}",
+                    offset=(0.9, 0.3),
+                    linestyle="--",
+                    shrinkB=2,
+                )
 
     notes = []
     for row in table[table["path"] == "indirect"].itertuples(index=False):

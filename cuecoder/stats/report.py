@@ -113,10 +113,13 @@ def apa_fit(fit: dict[str, float]) -> str:
 
     Examples
     --------
-    >>> apa_fit({"chi2": 85.306, "df": 24, "pvalue": 8.5e-9, "cfi": .931, "tli": .896,
-    ...          "ifi": .931, "rmsea": .092, "rmsea_ci_low": .071, "rmsea_ci_high": .114,
-    ...          "srmr": .065, "n": 301})
-    'chi2(24, N = 301) = 85.31, p < .001, CFI = .931, TLI = .896, IFI = .931, RMSEA = .092, 90% CI [.071, .114], SRMR = .065'
+    >>> text = apa_fit({"chi2": 85.306, "df": 24, "pvalue": 8.5e-9, "cfi": .931, "tli": .896,
+    ...                 "ifi": .931, "rmsea": .092, "rmsea_ci_low": .071,
+    ...                 "rmsea_ci_high": .114, "srmr": .065, "n": 301})
+    >>> import textwrap
+    >>> print(textwrap.fill(text, 80))
+    chi2(24, N = 301) = 85.31, p < .001, CFI = .931, TLI = .896, IFI = .931, RMSEA
+    = .092, 90% CI [.071, .114], SRMR = .065
     """
 
     def idx(v: float) -> str:

@@ -82,9 +82,7 @@ def _parse(description: str) -> _Syntax:
     for line in [ln for ln in lines if ln]:
         op = next((o for o in _OPS if o in line), None)
         if op is None:
-            raise CuecoderError(
-                Errors.E309.format(line=line, reason="no operator (=~, ~ or ~~)")
-            )
+            raise CuecoderError(Errors.E309.format(line=line, reason="no operator (=~, ~ or ~~)"))
         lhs_text, rhs_text = line.split(op, 1)
         lhs = [t.strip() for t in lhs_text.split(",")]
         rhs = []
@@ -185,7 +183,9 @@ def fit_indices(
     _, logdet_s = np.linalg.slogdet(s)
     sign, logdet_sigma = np.linalg.slogdet(sigma)
     if sign <= 0:
-        raise CuecoderError(Errors.E311.format(reason="the implied covariance is not positive definite"))
+        raise CuecoderError(
+            Errors.E311.format(reason="the implied covariance is not positive definite")
+        )
     discrepancy = logdet_sigma - logdet_s + np.trace(np.linalg.solve(sigma, s)) - p
     chi2 = max(float(n * discrepancy), 0.0)
     if abs(chi2) < 1e-9:
@@ -196,9 +196,7 @@ def fit_indices(
     if len(fixed) > 1:
         base_sigma[np.ix_(fixed, fixed)] = s[np.ix_(fixed, fixed)]
     _, logdet_base = np.linalg.slogdet(base_sigma)
-    base_chi2 = float(
-        n * (logdet_base - logdet_s + np.trace(np.linalg.solve(base_sigma, s)) - p)
-    )
+    base_chi2 = float(n * (logdet_base - logdet_s + np.trace(np.linalg.solve(base_sigma, s)) - p))
     base_df = p * (p - 1) // 2 - len(fixed) * (len(fixed) - 1) // 2
 
     pvalue = float(stats.chi2.sf(chi2, df)) if df > 0 else np.nan
@@ -240,7 +238,9 @@ def _rmsea_interval(chi2: float, df: int, n: int) -> tuple[float, float]:
 
     def ncp_at(prob: float) -> float:
         def gap(lam: float) -> float:
-            return stats.ncx2.cdf(chi2, df, lam) - prob if lam > 0 else stats.chi2.cdf(chi2, df) - prob
+            return (
+                stats.ncx2.cdf(chi2, df, lam) - prob if lam > 0 else stats.chi2.cdf(chi2, df) - prob
+            )
 
         if gap(0.0) < 0:  # even a central chi-square puts the statistic below this tail
             return 0.0
@@ -311,7 +311,9 @@ def _fit_semopy(description: str, data: pd.DataFrame):
     try:
         model = semopy.Model(_for_semopy(description))
     except SyntaxError as exc:
-        raise CuecoderError(Errors.E309.format(line=exc.msg, reason="semopy can't parse it")) from exc
+        raise CuecoderError(
+            Errors.E309.format(line=exc.msg, reason="semopy can't parse it")
+        ) from exc
     except Exception as exc:  # semopy raises bare Exceptions on unidentified structures
         raise CuecoderError(Errors.E311.format(reason=str(exc) or type(exc).__name__)) from exc
     try:
@@ -461,9 +463,7 @@ def sem(
     missing = [v for v in observed if v not in data.columns]
     if missing:
         raise CuecoderError(
-            Errors.E310.format(
-                missing=preview(missing), available=preview(map(str, data.columns))
-            )
+            Errors.E310.format(missing=preview(missing), available=preview(map(str, data.columns)))
         )
     roles = {v: "an observed SEM variable" for v in observed}
     require_numeric(data, roles)
@@ -488,8 +488,18 @@ def sem(
 
     chains = _chains(syntax)
     indirect = pd.DataFrame(
-        columns=["x", "mediator", "outcome", "path", "coef", "se", "pval", "ci_low", "ci_high",
-                 "std_coef"]
+        columns=[
+            "x",
+            "mediator",
+            "outcome",
+            "path",
+            "coef",
+            "se",
+            "pval",
+            "ci_low",
+            "ci_high",
+            "std_coef",
+        ]
     )
     if chains:
         indirect = _bootstrap_indirect(
@@ -561,14 +571,15 @@ def _bootstrap_indirect(
         if value is not None:
             draws.append(value)
     if n_boot and len(draws) < n_boot:
-        logger.warning("%d of %d SEM bootstrap refits failed and were dropped.",
-                       n_boot - len(draws), n_boot)
+        logger.warning(
+            "%d of %d SEM bootstrap refits failed and were dropped.", n_boot - len(draws), n_boot
+        )
     boot = np.array(draws).reshape(len(draws), len(labels))
     jack = None
     if ci == "bca" and len(draws):
-        jack = np.array(
-            [refit(frame.drop(frame.index[i])) for i in range(n)], dtype=float
-        ).reshape(n, len(labels))
+        jack = np.array([refit(frame.drop(frame.index[i])) for i in range(n)], dtype=float).reshape(
+            n, len(labels)
+        )
     rows = []
     for k, (x, m, y, path) in enumerate(labels):
         est = float(point[k])

@@ -41,14 +41,20 @@ SIGNATURE_RE = re.compile(rf"(?:^|(?<=\s)|(?<=[.!?]))({SIGNATURE})\s*$")
 
 def _build_tokenizer(nlp: Language) -> Tokenizer:
     defaults = nlp.Defaults
-    prefixes = [rf"{EMOJI}", r"#(?!\w)", r"_(?!_\w+?__)"] + [
+    prefixes = [
+        rf"{EMOJI}",
+        r"#(?!\w)",
+        r"_(?!_\w+?__)",
+        # text glued to a link ("ください。https://t.co/x"): split it off, keep the link whole
+        r"[^\s]+?(?=https?://)",
+    ] + [
         p for p in defaults.prefixes if p not in ("#", "_")
     ]
     suffixes = [rf"{EMOJI}"] + list(defaults.suffixes)
     infixes = [
         rf"{EMOJI}",
         # punctuation glued to a trailing signature: "thanks!^JS" -> thanks ! ^JS
-        r"[.!?,;:]+(?=[\^\*/~][A-Z]{1,4}\d?$)",
+        rf"[.!?,;:]+(?={SIGNATURE}$)",
     ] + list(defaults.infixes)
     return Tokenizer(
         nlp.vocab,

@@ -1,0 +1,200 @@
+"""TemplateIndex: planted templates, unrelated replies, order independence, real TWCS."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from cuecoder.corpus.templates import (
+    TemplateIndex,
+    apply_corpus_evidence,
+    combine_automated,
+)
+from cuecoder.errors import CuecoderError
+from cuecoder.train.data import DEFAULT_DATA_DIR
+
+TWCS = DEFAULT_DATA_DIR / "twcs" / "twcs_brand_replies.csv"
+needs_twcs = pytest.mark.skipif(not TWCS.is_file(), reason=f"{TWCS} not present (../shared)")
+
+NAMES = ["Maria", "Sam", "Ana", "Joe", "Priya", "Tom", "Lena", "Omar", "Kate", "Ian"]
+PRODUCTS = ["jacket", "blender", "kettle", "lamp", "sofa"]
+UNRELATED = [
+    "@5 Loved the photo of your dog at the beach, what a view!",
+    "@6 The King St store opens at 9 on Sundays.",
+    "@7 I've reissued your refund; it should land by Friday.",
+    "@8 Which size did you go for? The medium runs small.",
+    "@9 Our team is testing a fix tonight, we messed this one up.",
+    "@10 Send us a DM with your email address so we can connect.",
+    "@11 Send us a DM with your order number and zip code, we'll check the courier.",
+    "@12 Honestly, that shade is my favourite too!",
+]
+
+
+def planted(n: int, seed: int = 0) -> list[str]:
+    rng = np.random.default_rng(seed)
+    return [
+        f"@{100 + i} Hi {NAMES[i % len(NAMES)]}, sorry about order #{rng.integers(10**4, 10**7)}"
+        f" and your {PRODUCTS[i % len(PRODUCTS)]}. We've refunded it: "
+        f"https://t.co/{rng.integers(10**8):x} ^{'ABCDEFGH'[i % 8]}{'XYZ'[i % 3]}"
+        for i in range(n)
+    ]
+
+
+def build(texts, **kw) -> TemplateIndex:
+    return TemplateIndex(**kw).add(texts).finalize()
+
+
+def test_planted_template_recovered_with_slots():
+    texts = planted(30) + UNRELATED
+    index = build(texts)
+    table = index.templates()
+    assert len(table) == 1
+    row = table.iloc[0]
+    assert row["size"] == 30 and row["recipients"] == 30
+    assert row["template"] == (
+        "{HANDLE} Hi {NAME}, sorry about order {NUMBER} and your {VAR}. "
+        "We've refunded it: {URL} {SIGNATURE}"
+    )
+    assert len(row["examples"]) == 5
+    found = index.lookup(texts)
+    assert found["template_size"].tolist() == [30] * 30 + [1] * len(UNRELATED)
+    assert found["template_id"].iloc[:30].nunique() == 1
+    assert found["template_id"].iloc[30:].isna().all()
+
+
+def test_unrelated_replies_are_not_merged():
+    texts = UNRELATED * 3  # each unrelated reply three times: eight templates of three
+    table = build(texts).templates()
+    assert len(table) == len(UNRELATED)
+    assert (table["size"] == 3).all()
+    assert (table["variants"] == 1).all()
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_results_do_not_depend_on_input_order_or_chunks(seed):
+    texts = planted(25, seed=seed) + planted(10, seed=seed + 10)[:5] + UNRELATED * 2
+    rng = np.random.default_rng(seed)
+    shuffled = [texts[i] for i in rng.permutation(len(texts))]
+    a = build(texts)
+    b = TemplateIndex()
+    for start in range(0, len(shuffled), 7):
+        b.add(shuffled[start : start + 7])
+    b.finalize()
+    cols = ["template_id", "template", "size", "recipients", "variants", "examples"]
+    pd.testing.assert_frame_equal(a.templates()[cols], b.templates()[cols])
+    pd.testing.assert_frame_equal(a.lookup(texts), b.lookup(texts))
+    pd.testing.assert_frame_equal(a.account_rates(), b.account_rates())
+
+
+def test_recipients_accounts_and_by_account():
+    text = "@1 Thanks for reaching out! Please send us a DM so we can look into this."
+    same_person = build([text] * 5, recipient_cap=4)
+    assert same_person.lookup([text]).iloc[0].tolist() == [
+        same_person.templates()["template_id"].iloc[0], 5, 1]
+    texts = [text.replace("@1", f"@{i}") for i in range(6)]
+    accounts = ["BrandA"] * 3 + ["BrandB"] * 3
+    across = TemplateIndex().add(texts, accounts).finalize()
+    assert across.templates()[["size", "accounts"]].values.tolist() == [[6, 2]]
+    per = TemplateIndex(by="account").add(texts, accounts).finalize()
+    assert sorted(per.templates()["account"]) == ["BrandA", "BrandB"]
+    rates = per.account_rates().set_index("account")
+    assert rates.loc["BrandA", "template_rate"] == 1.0
+
+
+def test_many_recipients_are_estimated_within_bounds():
+    texts = [f"@{i} Here to help! Send us a note so our team can connect." for i in range(3000)]
+    index = build(texts, recipient_cap=256)
+    est = index.templates()["recipients"].iloc[0]
+    assert 3000 * 0.75 < est < 3000 * 1.25
+
+
+def test_lookup_of_unseen_near_duplicate_and_empty():
+    index = build(planted(10))
+    new = planted(12, seed=5)[11:]
+    found = index.lookup([new[0], None, "Something else entirely, about bikes."])
+    assert found["template_size"].tolist() == [10, 0, 1]
+    assert found["template_id"].iloc[0] is not None
+    assert found["template_id"].iloc[1:].isna().all()
+
+
+def test_min_size_and_errors():
+    index = TemplateIndex(min_size=3).add(UNRELATED * 2)
+    with pytest.raises(CuecoderError):
+        index.lookup(UNRELATED)
+    index.finalize()
+    assert index.templates().empty
+    assert index.lookup(UNRELATED[:1])["template_size"].iloc[0] == 2
+    with pytest.raises(CuecoderError):
+        index.add(["more"])
+    with pytest.raises(CuecoderError):
+        TemplateIndex(by="brand")
+    with pytest.raises(CuecoderError):
+        TemplateIndex().add(["a", "b"], accounts=["x"])
+
+
+def test_combine_automated():
+    p = np.array([0.2, 0.2, 0.2, np.nan])
+    assert np.array_equal(combine_automated(p, [1, 5, 50, 5], [1, 5, 50, 5], None), p,
+                          equal_nan=True)
+    params = {"coef": [0.74, 0.89, 0.90], "intercept": -0.91}
+    out = combine_automated(p, [1, 5, 50, 5], [1, 5, 50, 5], params)
+    assert np.isnan(out[3])
+    assert out[0] < out[1] < out[2] and ((out[:3] > 0) & (out[:3] < 1)).all()
+    with pytest.raises(CuecoderError):
+        combine_automated(p, p, p, {"coef": [1.0], "intercept": 0.0})
+
+
+def test_apply_corpus_evidence():
+    texts = planted(6) + UNRELATED[:2] + [None]
+    table = pd.DataFrame({"automated": [0.4] * 8 + [np.nan]})
+    params = {"coef": [1.0, 1.0, 1.0], "intercept": 0.0}
+    out = apply_corpus_evidence(table, texts, params)
+    assert out["automated_reply"].tolist()[:8] == [0.4] * 8
+    assert (out["automated"].iloc[:6] > out["automated"].iloc[6]).all()
+    assert out["template_size"].tolist() == [6] * 6 + [1, 1, 0]
+    assert np.isnan(out["automated"].iloc[8])
+    kept = apply_corpus_evidence(table, texts, None)
+    assert kept["automated"].equals(table["automated"])
+
+
+def test_cli_writes_tables_and_page(tmp_path):
+    import typer
+
+    from cuecoder.corpus.templates_cli import templates_command
+
+    app = typer.Typer()
+    app.command("templates")(templates_command)
+    app.command("other")(lambda: None)
+    texts = planted(12) + UNRELATED
+    corpus = tmp_path / "replies.csv"
+    pd.DataFrame({"text": texts, "brand": ["A"] * 12 + ["B"] * len(UNRELATED)}).to_csv(
+        corpus, index=False
+    )
+    runner = CliRunner()
+    res = runner.invoke(app, ["templates", str(corpus), "--out", str(tmp_path / "out")])
+    assert res.exit_code == 0, res.output
+    table = pd.read_csv(tmp_path / "out" / "templates.csv")
+    assert table["size"].tolist() == [12]
+    page = (tmp_path / "out" / "templates.html").read_text(encoding="utf-8")
+    assert '<span class="slot">{NAME}</span>' in page and "<details>" in page
+    bad = runner.invoke(app, ["templates", str(corpus), "--out", str(tmp_path / "o2"),
+                              "--text-column", "nope"])
+    assert bad.exit_code == 1
+
+
+@needs_twcs
+def test_real_twcs_repeats_are_found():
+    twcs = pd.read_csv(TWCS, dtype=str, keep_default_na=False)
+    index = TemplateIndex().add(twcs["reply_text"], twcs["brand"]).finalize()
+    found = index.lookup(twcs["reply_text"], twcs["brand"])
+    # the same normalised text sent by a brand to two or more different customers
+    twcs["handle"] = twcs["reply_text"].str.extract(r"^(@\w+)", expand=False)
+    spread = twcs.groupby(["brand", "reply_text_normalized"])["handle"].transform("nunique")
+    repeated = (spread >= 2).to_numpy()
+    assert repeated.sum() > 100
+    assert (found["template_size"].to_numpy()[repeated] >= 2).mean() >= 0.95
+    table = index.templates()
+    assert len(table) > 50
+    assert table["template"].str.contains(r"\{(?:HANDLE|URL|NAME|SIGNATURE)\}").mean() > 0.9

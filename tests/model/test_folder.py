@@ -1,0 +1,79 @@
+from __future__ import annotations
+
+import json
+import shutil
+import warnings
+
+import pytest
+
+import cuecoder
+from cuecoder.errors import ModelError
+from cuecoder.model.folder import DEFAULT_MODEL, REQUIRED, load_meta, sha256
+
+
+@pytest.fixture()
+def model_copy(tmp_path):
+    dst = tmp_path / "model"
+    shutil.copytree(DEFAULT_MODEL, dst)
+    return dst
+
+
+def test_default_model_is_complete_and_small():
+    meta = load_meta(DEFAULT_MODEL)
+    assert set(REQUIRED) <= set(meta)
+    size = sum(p.stat().st_size for p in DEFAULT_MODEL.rglob("*") if p.is_file())
+    assert size < 30 * 2**20
+    files = {p.relative_to(DEFAULT_MODEL).as_posix() for p in DEFAULT_MODEL.rglob("*") if p.is_file()}
+    assert files - {"meta.json"} == set(meta["files"])
+    assert not any(f.endswith((".pkl", ".pickle", ".joblib")) for f in files)
+
+
+def test_tampered_file_is_refused(model_copy):
+    head = model_copy / "heads" / "openness.onnx"
+    data = bytearray(head.read_bytes())
+    data[-10] ^= 0xFF
+    head.write_bytes(bytes(data))
+    with pytest.raises(ModelError, match="heads/openness.onnx.*does not match its checksum"):
+        cuecoder.load(model_copy)
+
+
+def test_missing_file_is_refused(model_copy):
+    (model_copy / "tokenizer.json").unlink()
+    with pytest.raises(ModelError, match="tokenizer.json.*missing"):
+        cuecoder.load(model_copy)
+
+
+@pytest.mark.parametrize("field", ["thresholds", "labels", "files"])
+def test_missing_meta_field_is_named(model_copy, field):
+    meta = json.loads((model_copy / "meta.json").read_text())
+    del meta[field]
+    (model_copy / "meta.json").write_text(json.dumps(meta))
+    with pytest.raises(ModelError, match=f"lacks the field\\(s\\) \\['{field}'\\]"):
+        cuecoder.load(model_copy)
+
+
+def test_corrupt_meta_is_refused(model_copy):
+    (model_copy / "meta.json").write_text("{not json")
+    with pytest.raises(ModelError, match="Can't read meta.json"):
+        cuecoder.load(model_copy)
+
+
+def test_not_a_model_folder(tmp_path):
+    with pytest.raises(ModelError, match="Can't find a model folder"):
+        cuecoder.load(tmp_path)
+
+
+def test_version_mismatch_warns(model_copy):
+    meta = json.loads((model_copy / "meta.json").read_text())
+    meta["cuecoder_version"] = "9.9.0"
+    (model_copy / "meta.json").write_text(json.dumps(meta))
+    with pytest.warns(UserWarning, match="built with cuecoder 9.9.0"):
+        cuecoder.load(model_copy)
+
+
+def test_checksums_match_files():
+    meta = load_meta(DEFAULT_MODEL, verify=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for name, digest in meta["files"].items():
+            assert sha256(DEFAULT_MODEL / name) == digest

@@ -1,0 +1,77 @@
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from cuecoder.errors import CuecoderError
+from cuecoder.stats import aggregate, join_survey
+
+
+@pytest.fixture()
+def scored():
+    return pd.DataFrame(
+        {
+            "account": ["a", "a", "a", "b", "b"],
+            "openness_prob": [0.9, 0.2, 0.7, 0.1, np.nan],
+            "responsiveness_prob": [0.8, 0.4, 0.6, 0.1, 0.3],
+            "listening_prob": [0.6, 0.6, 0.2, 0.3, 0.9],
+            "automated": [0, 0, 1, 1, 1],
+        }
+    )
+
+
+def test_means_shares_counts(scored):
+    t = aggregate(scored, by="account").set_index("account")
+    assert t.loc["a", "n_replies"] == 3 and t.loc["b", "n_replies"] == 2
+    assert t.loc["a", "openness"] == pytest.approx(0.6)
+    assert t.loc["a", "openness_share"] == pytest.approx(2 / 3)
+    assert t.loc["b", "openness"] == pytest.approx(0.1)  # NaN skipped
+    assert t.loc["b", "automated"] == pytest.approx(1.0)  # 0/1 label column
+    assert t.loc["a", "interactivity"] == pytest.approx((0.6 + 0.466666667) / 2)
+
+
+def test_threshold_and_cue_selection(scored):
+    t = aggregate(scored, by=["account"], cues=["openness"], threshold=0.8)
+    assert list(t.columns) == ["account", "n_replies", "openness", "openness_share"]
+    assert t.loc[0, "openness_share"] == pytest.approx(1 / 3)
+
+
+def test_errors(scored):
+    with pytest.raises(CuecoderError, match="Column 'brand' is not in the scored table"):
+        aggregate(scored, by="brand")
+    with pytest.raises(CuecoderError, match="No cue columns found"):
+        aggregate(scored, cues=["humour"])
+
+
+def test_join_survey(scored):
+    cues = aggregate(scored)
+    survey = pd.DataFrame(
+        {"account": ["a", "b", "c"], "psi": [4.0, 3.0, 2.0], "openness": [1, 2, 3]}
+    )
+    joined = join_survey(cues, survey, on="account")
+    assert len(joined) == 2
+    assert "openness_cue" in joined.columns and joined["openness"].tolist() == [1, 2]
+    assert joined.attrs["n_unmatched_survey"] == 1
+    with pytest.raises(CuecoderError, match="not unique"):
+        join_survey(cues, pd.concat([survey, survey]), on="account")
+    with pytest.raises(CuecoderError, match="matched no rows"):
+        join_survey(cues, survey.assign(account=["x", "y", "z"]), on="account")
+
+
+def test_join_int_and_str_keys():
+    cues = pd.DataFrame({"id": ["1", "2"], "openness": [0.1, 0.2]})
+    survey = pd.DataFrame({"id": [1, 2], "psi": [3.0, 4.0]})
+    assert len(join_survey(cues, survey, on="id")) == 2
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from("abcd"), st.floats(0, 1)), min_size=1, max_size=40))
+def test_one_row_per_group_and_bounds(rows):
+    df = pd.DataFrame(rows, columns=["account", "openness_prob"])
+    t = aggregate(df)
+    assert len(t) == df["account"].nunique()
+    assert t["n_replies"].sum() == len(df)
+    assert t["openness"].between(0, 1).all() and t["openness_share"].between(0, 1).all()
