@@ -13,5 +13,18 @@ __version__ = "0.1.0"
 
 from .coder import Coder, load  # noqa: E402
 from .errors import CuecoderError, ModelError  # noqa: E402
+from .stats import aggregate, join_survey, mediate, mediation_model, sem, sem_by_cue  # noqa: E402
 
-__all__ = ["Coder", "CuecoderError", "ModelError", "load", "__version__"]
+__all__ = [
+    "Coder",
+    "CuecoderError",
+    "ModelError",
+    "aggregate",
+    "join_survey",
+    "load",
+    "mediate",
+    "mediation_model",
+    "sem",
+    "sem_by_cue",
+    "__version__",
+]

@@ -104,5 +104,10 @@ def train(
     console.print(f"Model written to {out or meta.get('output', '')}".rstrip())
 
 
+from .stats.cli import mediate_command  # noqa: E402
+
+app.command("mediate")(mediate_command)
+
+
 def main() -> None:  # pragma: no cover - console entry point
     app()

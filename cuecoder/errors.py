@@ -35,6 +35,25 @@ class Errors:
     E106 = "No input files found under '{path}' (looked for {supported})."
     E107 = "Invalid --shard '{value}': use i/N with 0 <= i < N, e.g. 0/4."
 
+    # --- batch scoring (E5xx)
+    E501 = (
+        "'{parts}' holds the parts of an earlier run with other settings (changed: {changed}). "
+        "Run again with the same arguments to resume, or pass --restart to start over."
+    )
+    E502 = "'{name}' must be {requirement}; got {value!r}."
+    E503 = "Column '{column}' in '{path}' has type {dtype}; {role} must hold text (strings)."
+    E504 = "--scheduler needs --engine dask; the local engine runs on this machine only."
+    E505 = "The output '{out}' is also an input file; choose another --out."
+    E506 = "Scoring chunk {seq} of '{path}' failed: {reason}"
+    # quarantine reasons: one line each, written next to the row's file and line
+    E520 = "unparseable CSV record: {reason}"
+    E521 = "the line has {found} fields, the header {expected}"
+    E522 = "invalid JSON: {reason}"
+    E523 = "a JSON line must be an object, not {kind}"
+    E524 = "{role} holds a {kind}, not text"
+    E525 = "missing text: the reply is absent, empty or whitespace"
+    E526 = "missing id"
+
     # --- optional dependencies (E2xx)
     E201 = "{feature} requires {package}. Install it with: pip install '{extra}'"
 
@@ -64,7 +83,10 @@ class Errors:
         "Column '{column}' ({dtype}) is not numeric; {role} must hold numbers. "
         "Recode it, e.g. 0/1 for a yes/no variable."
     )
-    E302 = "Column '{column}' is constant ({value!r} in every complete row); it can't serve as {role}."
+    E302 = (
+        "Column '{column}' is constant ({value!r} in every complete row); "
+        "it can't serve as {role}."
+    )
     E303 = (
         "Only {n} complete rows ({dropped} of {total} dropped for missing values in {columns}); "
         "this model needs at least {minimum}."
@@ -79,7 +101,6 @@ class Errors:
     )
     E306 = "Column '{column}' is given as both {first} and {second}; each variable has one role."
     E307 = "'{name}' must be {requirement}; got {value!r}."
-    E308 = "'stage={stage}' needs a moderator; pass moderator='column' or leave stage at its default."
     E309 = "Can't parse the SEM model description at line {line!r}: {reason}."
     E310 = (
         "The SEM model uses {missing} that are not columns of the data. "
@@ -98,7 +119,6 @@ class Errors:
         "Key '{key}' is not unique in the survey table ({n} duplicated values, e.g. {examples}); "
         "give one survey row per {key}."
     )
-    E315 = "Can't form the indirect effect {path}: {reason}."
     E316 = "Unknown moderator value(s) {values}: give numbers, e.g. [0, 1] for automated."
 
 
