@@ -104,8 +104,10 @@ def train(
     console.print(f"Model written to {out or meta.get('output', '')}".rstrip())
 
 
+from .corpus.templates_cli import templates_command  # noqa: E402
 from .stats.cli import mediate_command  # noqa: E402
 
+app.command("templates")(templates_command)
 app.command("mediate")(mediate_command)
 
 

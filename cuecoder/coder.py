@@ -251,8 +251,12 @@ class Coder:
                 table, texts, self.corpus_model, accounts=accounts, recipients=recipients
             )
         table["interactivity"] = table[list(INTERACTIVITY)].mean(axis=1, skipna=False)
+        thresholds = dict(self.thresholds)
+        if corpus_evidence and self.corpus_model:
+            # the combined probability has its own threshold, chosen when it was fit
+            thresholds["automated"] = float(self.corpus_model["threshold"])
         for label in self.labels:
-            table[f"{label}_label"] = (table[label] >= self.thresholds[label]).to_numpy()
+            table[f"{label}_label"] = (table[label] >= thresholds[label]).to_numpy()
         table["interactivity_label"] = table[[f"{x}_label" for x in INTERACTIVITY]].any(axis=1)
         ev_col: list[list[dict]] = [[] for _ in texts]
         truncated = np.zeros(len(texts), dtype=bool)

@@ -67,6 +67,16 @@ def write_card(folder: Path, meta: dict, rows: pd.DataFrame) -> Path:
     ]
     if metrics.get("model"):
         parts += ["### This model", "", _table(metrics["model"]), ""]
+    if metrics.get("automated_with_corpus_evidence"):
+        parts += [
+            "### automated, with corpus evidence",
+            "",
+            "The per-reply probability combined with template evidence over the whole real "
+            "corpus (`corpus_evidence=True`), same test brands:",
+            "",
+            _table({"automated": metrics["automated_with_corpus_evidence"]}),
+            "",
+        ]
     for name, block in metrics.get("baselines", {}).items():
         parts += [f"### Baseline: {name}", "", _table(block), ""]
     parts += [

@@ -65,6 +65,7 @@ class TrainConfig:
     n_folds: int = 5
     baselines: bool = True
     min_real_positives: int = 20
+    corpus_evidence: bool = True
 
     @classmethod
     def from_toml(cls, path: Path) -> TrainConfig:
@@ -162,7 +163,7 @@ def fit_label(
     threshold = _best_threshold(y[sel], oof[sel])
     head = make_head(cfg.head, C, cfg.seed).fit(X, y)
     info = {"C": C, "oof_log_loss": float(loss), "threshold_from": "real" if use_real else "all"}
-    return head, C, threshold, info
+    return head, C, threshold, info, oof
 
 
 def lexicon_baseline(rows: pd.DataFrame, featurizer: Featurizer, all_real: pd.DataFrame | None):
@@ -258,7 +259,9 @@ def train(config: Path | TrainConfig, output: Path | None = None) -> dict:
     (tmp / "heads").mkdir()
     for label in LABELS:
         y = rows[label].to_numpy()
-        head, C, thr, info = fit_label(X[is_train], y[is_train], folds, is_real[is_train], cfg)
+        head, C, thr, info, oof = fit_label(
+            X[is_train], y[is_train], folds, is_real[is_train], cfg
+        )
         path = export_head(head, X.shape[1], tmp / "heads" / f"{label}.onnx")
         info["parity_max_abs_diff"] = check_parity(head, path, X)
         heads[label] = f"heads/{label}.onnx"
@@ -267,7 +270,14 @@ def train(config: Path | TrainConfig, output: Path | None = None) -> dict:
         if len(test):
             p = head.predict_proba(X[~is_train])[:, 1]
             metrics["model"][label] = binary_report(y[~is_train], p >= thr, p)
+        if label == "automated":
+            auto_oof, auto_test = oof, (p if len(test) else None)
 
+    corpus_params = None
+    if cfg.corpus_evidence and is_real.any():
+        corpus_params, metrics["automated_with_corpus_evidence"] = fit_corpus_combination(
+            rows, is_train, is_real, auto_oof, auto_test, cfg
+        )
     if cfg.baselines and len(test):
         metrics["baselines"] = _baselines(rows, is_train, X, n_emb, featurizer, cfg)
 
@@ -297,7 +307,7 @@ def train(config: Path | TrainConfig, output: Path | None = None) -> dict:
             "labels_sha256": data_hash(rows, ["item_id", *LABELS]),
             "text_sha256": data_hash(rows, ["item_id", "reply", "context"]),
         },
-        "corpus_evidence": None,
+        "corpus_evidence": corpus_params,
         "files": {},
         "created_seconds": round(time.time() - started, 1),
     }
@@ -309,6 +319,65 @@ def train(config: Path | TrainConfig, output: Path | None = None) -> dict:
         shutil.rmtree(out)
     tmp.rename(out)
     return meta
+
+
+def fit_corpus_combination(rows, is_train, is_real, auto_oof, auto_test, cfg):
+    """Fit how corpus evidence (template size and recipients over the whole real corpus)
+    combines with the per-reply ``automated`` probability, on the training rows' out-of-fold
+    probabilities; report the combination on the test brands.
+
+    See :func:`cuecoder.corpus.templates.combine_automated` for the model and
+    ``docs/templates.md`` for why out-of-fold probabilities are used.
+    """
+    from ..corpus.templates import CORPUS_FEATURES, corpus_features
+    from .corpus_evidence import (
+        COMBINE_C,
+        INDEX_SETTINGS,
+        _best_threshold as best_f1_threshold,
+        _fit,
+        corpus_template_features,
+    )
+    from .data import real_replies
+
+    corpus = real_replies(Path(cfg.data_dir) if cfg.data_dir else DEFAULT_DATA_DIR)
+    found = corpus_template_features(corpus)
+    found["item_id"] = corpus["item_id"].to_numpy()
+    feats = rows[["item_id"]].merge(found, on="item_id", how="left")
+    size = feats["template_size"].fillna(1).to_numpy()
+    recs = feats["template_recipients"].fillna(1).to_numpy()
+    y = rows["automated"].to_numpy()
+    train_real = is_real[is_train]
+    tr_idx = np.flatnonzero(is_train)[train_real]
+    Xtr = corpus_features(auto_oof[train_real], size[tr_idx], recs[tr_idx])
+    folds = _grouped_folds(rows["group"].to_numpy()[tr_idx], cfg.n_folds, cfg.seed)
+    oof = np.zeros(len(tr_idx))
+    for k in np.unique(folds):
+        te = folds == k
+        oof[te] = _fit(Xtr[~te], y[tr_idx][~te], cfg.seed).predict_proba(Xtr[te])[:, 1]
+    model = _fit(Xtr, y[tr_idx], cfg.seed)
+    params = {
+        "version": 1,
+        "features": list(CORPUS_FEATURES),
+        "coef": [round(float(c), 6) for c in model.coef_[0]],
+        "intercept": round(float(model.intercept_[0]), 6),
+        "threshold": round(best_f1_threshold(y[tr_idx], oof), 4),
+        "index": dict(INDEX_SETTINGS),
+        "fit": {
+            "p_source": "oof",
+            "n": int(len(tr_idx)),
+            "n_automated": int(y[tr_idx].sum()),
+            "corpus_size": int(len(corpus)),
+            "C": COMBINE_C,
+            "seed": cfg.seed,
+        },
+    }
+    report = {}
+    if auto_test is not None:
+        te_idx = np.flatnonzero(~is_train)
+        Xte = corpus_features(auto_test, size[te_idx], recs[te_idx])
+        p = model.predict_proba(Xte)[:, 1]
+        report = binary_report(y[te_idx], p >= params["threshold"], p)
+    return params, report
 
 
 def _baselines(rows, is_train, X, n_emb, featurizer, cfg) -> dict:
@@ -331,7 +400,7 @@ def _baselines(rows, is_train, X, n_emb, featurizer, cfg) -> dict:
         out["lexicon"][label] = binary_report(yt, lex[label])
         p = tfidf[label]
         out["tfidf_logreg"][label] = binary_report(yt, p >= 0.5, p)
-        head, _, thr, _ = fit_label(
+        head, _, thr, _, _ = fit_label(
             X[is_train, :n_emb], y[is_train], folds, is_real[is_train], emb_cfg
         )
         p = head.predict_proba(X[~is_train, :n_emb])[:, 1]

@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from cuecoder.train.metrics import binary_report, expected_calibration_error, krippendorff_alpha
+
+
+def test_alpha_matches_hand_computation():
+    # coincidences: o11 = 6, o00 = 2, o01 = o10 = 1; n = 10, n1 = 7, n0 = 3
+    # alpha = 1 - (n - 1) * (o01 + o10) / (2 * n1 * n0) = 1 - 9 * 2 / 42
+    assert krippendorff_alpha([1, 1, 0, 0, 1], [1, 1, 0, 1, 1]) == pytest.approx(1 - 18 / 42)
+
+
+def test_alpha_perfect_and_chance():
+    y = np.array([0, 1] * 50)
+    assert krippendorff_alpha(y, y) == pytest.approx(1.0)
+    rng = np.random.default_rng(0)
+    a, b = rng.integers(0, 2, 20000), rng.integers(0, 2, 20000)
+    assert abs(krippendorff_alpha(a, b)) < 0.03
+    assert np.isnan(krippendorff_alpha([1, 1, 1], [1, 1, 1]))
+
+
+def test_alpha_three_coders_equals_pairwise_formula_when_they_agree_pairwise():
+    y = np.array([0, 1, 1, 0, 1, 0, 0, 1])
+    assert krippendorff_alpha(y, y, y) == pytest.approx(1.0)
+
+
+def test_ece_and_report():
+    y = np.array([1, 0, 1, 0])
+    assert expected_calibration_error(y, np.array([1.0, 0.0, 1.0, 0.0])) == 0.0
+    assert expected_calibration_error(y, np.full(4, 0.5)) == pytest.approx(0.0)
+    assert expected_calibration_error(y, np.array([0.0, 1.0, 0.0, 1.0])) == pytest.approx(1.0)
+    rep = binary_report([1, 1, 0, 0], [1, 0, 0, 1])
+    assert rep["precision"] == 0.5 and rep["recall"] == 0.5 and rep["support"] == 2

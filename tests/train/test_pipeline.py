@@ -1,0 +1,66 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("sklearn", reason="training needs the [train] extra")
+pytest.importorskip("skl2onnx", reason="training needs the [train] extra")
+
+import cuecoder  # noqa: E402
+from cuecoder.errors import CuecoderError  # noqa: E402
+from cuecoder.train.heads import PARITY_TOL  # noqa: E402
+from cuecoder.train.pipeline import TrainConfig, train  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def tiny_model(tmp_path_factory):
+    """The CI config: a few dozen written examples, trained end to end."""
+    out = tmp_path_factory.mktemp("models") / "tiny"
+    cwd = Path.cwd()
+    import os
+
+    os.chdir(REPO)
+    try:
+        meta = train(REPO / "training" / "configs" / "tiny.toml", out)
+    finally:
+        os.chdir(cwd)
+    return out, meta
+
+
+def test_tiny_config_writes_a_model_that_loads_and_scores(tiny_model):
+    out, meta = tiny_model
+    assert meta["training_data"]["n_rows"] == 48
+    coder = cuecoder.load(out)
+    table = coder.score(["Sorry about the wait! Which gate are you at?", "DM us."])
+    assert len(table) == 2 and table[["listening", "automated"]].notna().all().all()
+    for label in coder.labels:
+        assert meta["training"]["fit"][label]["parity_max_abs_diff"] <= PARITY_TOL
+    on_disk = json.loads((out / "meta.json").read_text())
+    assert set(on_disk["files"]) >= {"encoder.onnx", "tokenizer.json", "README.md", "heads/openness.onnx"}
+    assert (out / "README.md").read_text().startswith("# cuecoder-tiny")
+
+
+def test_retraining_gives_the_same_model(tiny_model, tmp_path, monkeypatch):
+    out, meta = tiny_model
+    monkeypatch.chdir(REPO)
+    again = train(REPO / "training" / "configs" / "tiny.toml", tmp_path / "again")
+    assert again["thresholds"] == meta["thresholds"]
+    assert again["files"]["heads/automated.onnx"] == meta["files"]["heads/automated.onnx"]
+
+
+def test_unknown_config_key_is_named(tmp_path):
+    cfg = tmp_path / "bad.toml"
+    cfg.write_text('name = "x"\n[head]\nkind = "logreg"\nCC = [1.0]\n')
+    with pytest.raises(CuecoderError, match="CC"):
+        TrainConfig.from_toml(cfg)
+
+
+def test_default_config_describes_the_shipped_model():
+    cfg = TrainConfig.from_toml(REPO / "training" / "configs" / "default.toml")
+    meta = json.loads((REPO / "models" / "default" / "meta.json").read_text())
+    assert meta["name"] == cfg.name and meta["version"] == cfg.version
+    assert meta["training"]["seed"] == cfg.seed
