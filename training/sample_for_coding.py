@@ -6,7 +6,8 @@ repository; only the ids and the codes are committed (``corpora/labels/``).
 Sample (seed 0): 700 replies at random from ``twcs/twcs_brand_replies.csv``, 130 more
 from its replies with first-person wording (openness is rare in support replies), and
 220 agent turns from ``ibm_twitter_cdp/turns_flat.csv``. 200 of the 1,050 are drawn
-again for a blind second pass.
+again for a blind second pass. Round 2 (``--round 2``) draws 1,000 more TWCS replies and
+250 more IBM agent turns from what round 1 left, at random (seed 2).
 """
 from __future__ import annotations
 
@@ -52,12 +53,36 @@ def draw(data_dir: Path, seed: int = 0) -> pd.DataFrame:
     return sample.iloc[rng.permutation(len(sample))].reset_index(drop=True)
 
 
+def draw_round2(data_dir: Path, seed: int = 2) -> pd.DataFrame:
+    """1,000 TWCS replies and 250 IBM agent turns not drawn in round 1."""
+    from cuecoder.train.data import real_replies
+
+    taken = set(draw(data_dir)["item_id"])
+    rest = real_replies(data_dir)
+    rest = rest[~rest["item_id"].isin(taken)]
+    rng = np.random.default_rng(seed)
+    parts = []
+    for source, n in (("twcs", 1000), ("ibm", 250)):
+        pool = rest[rest["source"] == source]
+        parts.append(pool.iloc[rng.permutation(len(pool))[:n]])
+    sample = pd.concat(parts, ignore_index=True)[["item_id", "brand", "context", "reply"]]
+    return sample.iloc[rng.permutation(len(sample))].reset_index(drop=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--data-dir", type=Path, default=Path("../shared/data"))
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--n-batches", type=int, default=4)
+    parser.add_argument("--round", type=int, default=1, choices=[1, 2])
     args = parser.parse_args()
+    if args.round == 2:
+        sample = draw_round2(args.data_dir)
+        args.out.mkdir(parents=True, exist_ok=True)
+        for k, part in enumerate(np.array_split(np.arange(len(sample)), args.n_batches)):
+            sample.iloc[part].to_csv(args.out / f"round2_batch_{k + 1}.csv", index=False)
+        print(f"{len(sample)} replies in {args.n_batches} batches")
+        return
     sample = draw(args.data_dir)
     args.out.mkdir(parents=True, exist_ok=True)
     for k, part in enumerate(np.array_split(np.arange(len(sample)), args.n_batches)):

@@ -35,16 +35,14 @@ def krippendorff_alpha(*codings: np.ndarray) -> float:
     """
     data = np.vstack([np.asarray(c) for c in codings]).T  # units x coders
     m = data.shape[1]
-    values = np.unique(data)
+    values, inverse = np.unique(data, return_inverse=True)
     if len(values) < 2:
         return float("nan")
-    index = {v: i for i, v in enumerate(values)}
-    coinc = np.zeros((len(values), len(values)))
-    for unit in data:
-        for a in range(m):
-            for b in range(m):
-                if a != b:
-                    coinc[index[unit[a]], index[unit[b]]] += 1.0 / (m - 1)
+    inverse = inverse.reshape(data.shape)
+    # counts[u, c]: how many coders gave unit u the value c
+    counts = np.zeros((data.shape[0], len(values)))
+    np.add.at(counts, (np.arange(data.shape[0])[:, None], inverse), 1.0)
+    coinc = (counts.T @ counts - np.diag(counts.sum(axis=0))) / (m - 1)
     n_c = coinc.sum(axis=1)
     n = n_c.sum()
     observed = coinc.sum() - np.trace(coinc)

@@ -9,7 +9,9 @@ Real replies are split by brand: ``test_share`` of the rows, whole brands at a t
 held out and never trained on or tuned on. On the rest (plus the written corpus, if
 configured) the regularisation ``C`` and the decision thresholds are chosen from
 out-of-fold predictions of a grouped K-fold (groups: brand for real replies, industry for
-written ones). The final heads are fit on all training rows; the test brands then give
+written ones): ``C`` by log-loss, the threshold by Krippendorff's alpha against the codes
+(``threshold_metric``), on the real rows when they hold at least ``min_real_positives``
+positives of the label, else on all rows. The final heads are fit on all training rows; the test brands then give
 precision, recall, F1, Krippendorff's alpha and ECE per label, beside three baselines
 fit on the same rows: a lexicon-only coder, TF-IDF + logistic regression, and the
 embedding alone.
@@ -39,7 +41,7 @@ from ..model.encoder import OnnxEncoder
 from ..model.folder import write_meta
 from .data import DEFAULT_DATA_DIR, brand_split, data_hash, load_real, load_written
 from .heads import check_parity, export_head, make_head
-from .metrics import binary_report
+from .metrics import binary_report, krippendorff_alpha
 
 logger = logging.getLogger(__name__)
 
@@ -66,6 +68,7 @@ class TrainConfig:
     baselines: bool = True
     min_real_positives: int = 20
     corpus_evidence: bool = True
+    threshold_metric: str = "alpha"
 
     @classmethod
     def from_toml(cls, path: Path) -> TrainConfig:
@@ -128,15 +131,23 @@ def _grouped_folds(groups: np.ndarray, n_folds: int, seed: int) -> np.ndarray:
     return np.array([fold_of[g] for g in groups])
 
 
-def _best_threshold(y: np.ndarray, p: np.ndarray) -> float:
-    """Threshold maximising F1 over the observed probabilities (ties: the lower one)."""
-    best, best_f1 = 0.5, -1.0
-    for t in np.unique(np.round(p, 4)):
-        pred = p >= t
-        tp = (pred & (y == 1)).sum()
-        f1 = 2 * tp / (pred.sum() + (y == 1).sum()) if (pred.sum() + y.sum()) else 0.0
-        if f1 > best_f1:
-            best, best_f1 = float(t), f1
+def _best_threshold(y: np.ndarray, p: np.ndarray, metric: str = "alpha") -> float:
+    """Threshold maximising ``metric`` (Krippendorff's alpha or F1) over a grid of the
+    observed probabilities (ties: the lower threshold)."""
+    if metric not in ("alpha", "f1"):
+        raise CuecoderError(Errors.E104.format(value=metric, name="threshold_metric",
+                                               valid=["alpha", "f1"]))
+    best, best_score = 0.5, -np.inf
+    for t in np.unique(np.round(p, 3)):
+        pred = (p >= t).astype(int)
+        if metric == "f1":
+            tp = (pred & (y == 1)).sum()
+            score = 2 * tp / (pred.sum() + y.sum()) if (pred.sum() + y.sum()) else 0.0
+        else:
+            score = krippendorff_alpha(y, pred)
+            score = -np.inf if np.isnan(score) else score
+        if score > best_score:
+            best, best_score = float(t), score
     return best
 
 
@@ -160,7 +171,7 @@ def fit_label(
     C, loss, oof = best
     use_real = is_real.any() and y[is_real].sum() >= cfg.min_real_positives
     sel = is_real if use_real else np.ones(len(y), bool)
-    threshold = _best_threshold(y[sel], oof[sel])
+    threshold = _best_threshold(y[sel], oof[sel], cfg.threshold_metric)
     head = make_head(cfg.head, C, cfg.seed).fit(X, y)
     info = {"C": C, "oof_log_loss": float(loss), "threshold_from": "real" if use_real else "all"}
     return head, C, threshold, info, oof
@@ -333,7 +344,6 @@ def fit_corpus_combination(rows, is_train, is_real, auto_oof, auto_test, cfg):
     from .corpus_evidence import (
         COMBINE_C,
         INDEX_SETTINGS,
-        _best_threshold as best_f1_threshold,
         _fit,
         corpus_template_features,
     )
@@ -360,7 +370,7 @@ def fit_corpus_combination(rows, is_train, is_real, auto_oof, auto_test, cfg):
         "features": list(CORPUS_FEATURES),
         "coef": [round(float(c), 6) for c in model.coef_[0]],
         "intercept": round(float(model.intercept_[0]), 6),
-        "threshold": round(best_f1_threshold(y[tr_idx], oof), 4),
+        "threshold": round(_best_threshold(y[tr_idx], oof, cfg.threshold_metric), 4),
         "index": dict(INDEX_SETTINGS),
         "fit": {
             "p_source": "oof",
