@@ -61,8 +61,11 @@ def explain(
     for col in ("cue", "probability", "label", "evidence"):
         table.add_column(col)
     for label in (*coder.labels, "interactivity"):
-        spans = [e for e in row["evidence"] if label != "interactivity" and
-                 e["subcode"][0] == label[0].upper()]
+        spans = [
+            e
+            for e in row["evidence"]
+            if label != "interactivity" and e["subcode"][0] == label[0].upper()
+        ]
         table.add_row(
             label,
             f"{row[label]:.3f}" if row[label] == row[label] else "-",
@@ -97,8 +100,12 @@ def train(
         table.add_column(col)
     for label, m in meta["metrics"].get("model", {}).items():
         table.add_row(
-            label, f"{m['alpha']:.3f}", f"{m['f1']:.3f}", f"{m['precision']:.3f}",
-            f"{m['recall']:.3f}", f"{meta['thresholds'][label]:.3f}",
+            label,
+            f"{m['alpha']:.3f}",
+            f"{m['f1']:.3f}",
+            f"{m['precision']:.3f}",
+            f"{m['recall']:.3f}",
+            f"{meta['thresholds'][label]:.3f}",
         )
     console.print(table)
     console.print(f"Model written to {out or meta.get('output', '')}".rstrip())

@@ -84,8 +84,7 @@ class Errors:
         "Recode it, e.g. 0/1 for a yes/no variable."
     )
     E302 = (
-        "Column '{column}' is constant ({value!r} in every complete row); "
-        "it can't serve as {role}."
+        "Column '{column}' is constant ({value!r} in every complete row); it can't serve as {role}."
     )
     E303 = (
         "Only {n} complete rows ({dropped} of {total} dropped for missing values in {columns}); "
@@ -103,8 +102,7 @@ class Errors:
     E307 = "'{name}' must be {requirement}; got {value!r}."
     E309 = "Can't parse the SEM model description at line {line!r}: {reason}."
     E310 = (
-        "The SEM model uses {missing} that are not columns of the data. "
-        "Columns there: {available}."
+        "The SEM model uses {missing} that are not columns of the data. Columns there: {available}."
     )
     E311 = "The SEM fit failed: {reason}. Check that the model is identified and the data vary."
     E312 = (

@@ -66,8 +66,9 @@ class CueComponent:
             }
             spans = []
             for ev in row["evidence"]:
-                span = doc.char_span(ev["start"], ev["end"], label=ev["subcode"],
-                                     alignment_mode="expand")
+                span = doc.char_span(
+                    ev["start"], ev["end"], label=ev["subcode"], alignment_mode="expand"
+                )
                 if span is not None:
                     spans.append(span)
             doc.spans[SPANS_KEY] = SpanGroup(doc, name=SPANS_KEY, spans=spans)

@@ -22,11 +22,12 @@ def coder():
 def twcs_replies() -> pd.DataFrame:
     """Real brand replies from ../shared/data/twcs (skipped when it is absent)."""
     if not TWCS.is_file():
-        pytest.skip(f"real replies not available: {TWCS} is absent (needs ../shared beside the repo)")
+        pytest.skip(f"real replies not available: {TWCS} is absent (../shared beside the repo)")
     return pd.read_csv(TWCS, dtype=str, keep_default_na=False)
 
 
 @pytest.fixture(scope="session")
 def example_corpus() -> pd.DataFrame:
     """The example corpus shipped in corpora/examples (text written for this project)."""
-    return pd.read_csv(REPO / "corpora" / "examples" / "replies.csv", dtype=str, keep_default_na=False)
+    path = REPO / "corpora" / "examples" / "replies.csv"
+    return pd.read_csv(path, dtype=str, keep_default_na=False)

@@ -18,7 +18,21 @@ PROB_COLUMNS = [*LABELS, "interactivity"]
 social = st.lists(
     st.one_of(
         st.text(min_size=0, max_size=40),
-        st.sampled_from(["@115712", "#Sale", "https://t.co/x1", "^JS", "-Becky", "😀", "👍🏽", ":)", "__email__", "?", "!"]),
+        st.sampled_from(
+            [
+                "@115712",
+                "#Sale",
+                "https://t.co/x1",
+                "^JS",
+                "-Becky",
+                "😀",
+                "👍🏽",
+                ":)",
+                "__email__",
+                "?",
+                "!",
+            ]
+        ),
     ),
     max_size=12,
 ).map(" ".join)
@@ -43,12 +57,20 @@ def test_any_text_scores_one_row_per_reply_in_range(coder, replies):
 
 def test_columns_and_label_thresholds(coder, example_corpus):
     table = coder.score(example_corpus["text"], example_corpus["context"])
-    for col in [*PROB_COLUMNS, *(f"{c}_label" for c in PROB_COLUMNS), "evidence", "empty", "truncated"]:
+    for col in [
+        *PROB_COLUMNS,
+        *(f"{c}_label" for c in PROB_COLUMNS),
+        "evidence",
+        "empty",
+        "truncated",
+    ]:
         assert col in table.columns
     for label in LABELS:
         assert (table[f"{label}_label"] == (table[label] >= coder.thresholds[label])).all()
     assert np.allclose(table["interactivity"], table[list(INTERACTIVITY)].mean(axis=1))
-    assert (table["interactivity_label"] == table[[f"{c}_label" for c in INTERACTIVITY]].any(axis=1)).all()
+    assert (
+        table["interactivity_label"] == table[[f"{c}_label" for c in INTERACTIVITY]].any(axis=1)
+    ).all()
 
 
 def test_order_does_not_change_batched_scores(coder, example_corpus):
@@ -92,7 +114,8 @@ def test_codebook_examples_get_their_labels(coder):
     """The codebook's own examples, as a sanity floor for the shipped model."""
     table = coder.score(
         [
-            "Hi Maria, sorry the blue jacket you ordered on Monday was late. Which size did you go for?",
+            "Hi Maria, sorry the blue jacket you ordered on Monday was late. "
+            "Which size did you go for?",
             "Thanks for reaching out! Please send us a DM so we can look into this.",
             "Our team is offline. We'll reply within 24 hours.",
         ],

@@ -11,7 +11,13 @@ def test_add_pipe_sets_cues_and_spans():
     doc = nlp.make_doc("So sorry the delivery was late! Which store did you order from? ^JS")
     doc._.context = "my delivery from the King St store is late"
     doc = nlp.get_pipe("cuecoder")(doc)
-    assert set(doc._.cues) >= {"responsiveness", "listening", "openness", "automated", "interactivity"}
+    assert set(doc._.cues) >= {
+        "responsiveness",
+        "listening",
+        "openness",
+        "automated",
+        "interactivity",
+    }
     assert 0 <= doc._.cues["listening"] <= 1
     labels = {s.label_ for s in doc.spans["cues"]}
     assert {"L-QUESTION", "O-IDENTITY"} <= labels

@@ -9,6 +9,7 @@ from its replies with first-person wording (openness is rare in support replies)
 again for a blind second pass. Round 2 (``--round 2``) draws 1,000 more TWCS replies and
 250 more IBM agent turns from what round 1 left, at random (seed 2).
 """
+
 from __future__ import annotations
 
 import argparse

@@ -21,7 +21,7 @@ import numpy as np
 
 MERSENNE = np.uint64((1 << 61) - 1)  # datasketch.minhash._mersenne_prime
 MAX_HASH = np.uint64((1 << 32) - 1)  # datasketch.minhash._max_hash
-SHINGLE = 5  # characters; 5-grams tolerate one changed word in a tweet at Jaccard 0.8
+SHINGLE = 5  # characters, for :func:`shingles`
 
 
 def stable_hash(text: str) -> int:

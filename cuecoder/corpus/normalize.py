@@ -88,7 +88,7 @@ SLOTS = ("NAME", "HANDLE", "NUMBER", "URL", "EMAIL", "PHONE", "SIGNATURE", "EMOJ
 #: Non-name capitalised words that follow a greeting or sit in vocative position.
 NOT_NAMES = frozenset(
     {"there", "team", "all", "everyone", "folks", "guys", "friend", "again", "so", "for",
-     "again", "much", "you", "we", "us", "please", "dm", "yes", "no", "ok", "okay", "sure",
+     "much", "you", "we", "us", "please", "dm", "yes", "no", "ok", "okay", "sure",
      "apple", "amazon", "prime", "iphone", "ipad", "mac", "xbox", "spotify", "uber"}
 )
 
@@ -137,7 +137,8 @@ def normalize(text: str) -> str:
 
     Examples
     --------
-    >>> normalize("@1 Hi Sam! Order 5521 ships today 😀") == normalize("@2 hi Ana! order 77 ships today 🎉")
+    >>> key = normalize("@1 Hi Sam! Order 5521 ships today 😀")
+    >>> key == normalize("@2 hi Ana! order 77 ships today 🎉")
     True
     """
     return template_text(text).translate(QUOTES).lower()

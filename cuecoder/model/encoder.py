@@ -39,11 +39,12 @@ class OnnxEncoder:
 
     Notes
     -----
-    Texts are sorted by token count inside each call before batching, which cuts padded
-    tokens by about 40% on tweet-length text; results come back in input order. Batches
-    are formed from the texts sorted by (token count, text), so the same texts give the
-    same output whatever their input order. Dynamic int8 quantizes activations per batch, so an embedding depends very
-    slightly on its batch mates (cosine about .98 or more to the same text alone).
+    Texts are sorted by (token count, text) inside each call before batching, which cuts
+    padded tokens by about 40% on tweet-length text, and makes the batches the same
+    whatever the input order; results come back in input order. Dynamic int8 quantizes
+    activations per batch, so with ``batch_size > 1`` an embedding depends slightly on its
+    batch mates (cosine about .98 or more to the same text alone); the default
+    ``batch_size=1`` makes every embedding independent of the others.
     """
 
     def __init__(

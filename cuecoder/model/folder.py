@@ -96,9 +96,7 @@ def write_meta(path: Path, meta: dict) -> dict:
     """Fill in the checksums of every file in the folder and write ``meta.json``."""
     path = Path(path)
     files = sorted(
-        p.relative_to(path).as_posix()
-        for p in path.rglob("*")
-        if p.is_file() and p.name != META
+        p.relative_to(path).as_posix() for p in path.rglob("*") if p.is_file() and p.name != META
     )
     meta = {**meta, "files": {name: sha256(path / name) for name in files}}
     missing = [f for f in REQUIRED if f not in meta]

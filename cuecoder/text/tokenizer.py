@@ -26,9 +26,7 @@ _PICTO = (
     "\U0001f000-\U0001faff"
 )
 _MOD = "\ufe0f\u20e3\U0001f3fb-\U0001f3ff"
-EMOJI = (
-    rf"(?:[\U0001f1e6-\U0001f1ff]{{2}}|[{_PICTO}][{_MOD}]*(?:\u200d[{_PICTO}][{_MOD}]*)*)"
-)
+EMOJI = rf"(?:[\U0001f1e6-\U0001f1ff]{{2}}|[{_PICTO}][{_MOD}]*(?:\u200d[{_PICTO}][{_MOD}]*)*)"
 HANDLE = r"@\w+"
 HASHTAG = r"#\w+"
 PLACEHOLDER = r"__\w+?__"
@@ -47,9 +45,7 @@ def _build_tokenizer(nlp: Language) -> Tokenizer:
         r"_(?!_\w+?__)",
         # text glued to a link ("ください。https://t.co/x"): split it off, keep the link whole
         r"[^\s]+?(?=https?://)",
-    ] + [
-        p for p in defaults.prefixes if p not in ("#", "_")
-    ]
+    ] + [p for p in defaults.prefixes if p not in ("#", "_")]
     suffixes = [rf"{EMOJI}"] + list(defaults.suffixes)
     infixes = [
         rf"{EMOJI}",

@@ -23,8 +23,10 @@ LIMITS = """\
 
 
 def _table(block: dict) -> str:
-    lines = ["| label | alpha | F1 | precision | recall | ECE | positives / n |",
-             "| --- | --- | --- | --- | --- | --- | --- |"]
+    lines = [
+        "| label | alpha | F1 | precision | recall | ECE | positives / n |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
     for label in LABELS:
         m = block.get(label)
         if not m:

@@ -77,9 +77,7 @@ def read_label_files(paths: list[Path]) -> pd.DataFrame:
     return labels.reset_index(drop=True)
 
 
-def load_real(
-    label_files: list[Path], data_dir: Path = DEFAULT_DATA_DIR
-) -> pd.DataFrame:
+def load_real(label_files: list[Path], data_dir: Path = DEFAULT_DATA_DIR) -> pd.DataFrame:
     """Hand-coded real replies joined to their text read from ``data_dir``."""
     labels = read_label_files(label_files)
     texts = real_replies(data_dir)
@@ -114,16 +112,14 @@ def brand_split(
     split holds its share of the rows, so the split depends only on the brand names.
     """
     counts = brands.value_counts()
-    key = {
-        b: hashlib.sha256(f"{seed}:{b}".encode()).hexdigest() for b in counts.index
-    }
+    key = {b: hashlib.sha256(f"{seed}:{b}".encode()).hexdigest() for b in counts.index}
     order = sorted(counts.index, key=key.__getitem__)
     total = counts.sum()
     split, acc = {}, 0
     for b in order:
         share = acc / total
-        split[b] = "test" if share < test_share else (
-            "val" if share < test_share + val_share else "train"
+        split[b] = (
+            "test" if share < test_share else ("val" if share < test_share + val_share else "train")
         )
         acc += counts[b]
     return brands.map(split)

@@ -78,9 +78,7 @@ def quantize_int8(fp32_path: Path, out_path: Path) -> Path:
     """Dynamic int8 quantization, per channel (see Notes of this module)."""
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
-    quantize_dynamic(
-        str(fp32_path), str(out_path), per_channel=True, weight_type=QuantType.QInt8
-    )
+    quantize_dynamic(str(fp32_path), str(out_path), per_channel=True, weight_type=QuantType.QInt8)
     return out_path
 
 

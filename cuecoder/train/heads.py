@@ -45,7 +45,8 @@ def export_head(estimator, n_features: int, path: Path, opset: int = 17) -> Path
     onx = to_onnx(
         estimator,
         initial_types=[("X", FloatTensorType([None, n_features]))],
-        options={id(estimator): {"zipmap": False}} if not hasattr(estimator, "steps")
+        options={id(estimator): {"zipmap": False}}
+        if not hasattr(estimator, "steps")
         else {id(estimator.steps[-1][1]): {"zipmap": False}},
         target_opset={"": opset, "ai.onnx.ml": 3},
     )

@@ -11,10 +11,10 @@ configured) the regularisation ``C`` and the decision thresholds are chosen from
 out-of-fold predictions of a grouped K-fold (groups: brand for real replies, industry for
 written ones): ``C`` by log-loss, the threshold by Krippendorff's alpha against the codes
 (``threshold_metric``), on the real rows when they hold at least ``min_real_positives``
-positives of the label, else on all rows. The final heads are fit on all training rows; the test brands then give
-precision, recall, F1, Krippendorff's alpha and ECE per label, beside three baselines
-fit on the same rows: a lexicon-only coder, TF-IDF + logistic regression, and the
-embedding alone.
+positives of the label, else on all rows. The final heads are fit on all training
+rows; the test brands then give precision, recall, F1, Krippendorff's alpha and ECE per
+label, beside three baselines fit on the same rows: a lexicon-only coder, TF-IDF +
+logistic regression, and the embedding alone.
 """
 
 from __future__ import annotations
@@ -117,7 +117,9 @@ def load_training_data(cfg: TrainConfig) -> pd.DataFrame:
         written["split"] = "train"
         frames.append(written)
     if not frames:
-        raise CuecoderError(Errors.E104.format(value="no data", name="data", valid="real_labels or written"))
+        raise CuecoderError(
+            Errors.E104.format(value="no data", name="data", valid="real_labels or written")
+        )
     rows = pd.concat(frames, ignore_index=True)
     rows["context"] = rows["context"].fillna("")
     return rows.reset_index(drop=True)
@@ -135,8 +137,9 @@ def _best_threshold(y: np.ndarray, p: np.ndarray, metric: str = "alpha") -> floa
     """Threshold maximising ``metric`` (Krippendorff's alpha or F1) over a grid of the
     observed probabilities (ties: the lower threshold)."""
     if metric not in ("alpha", "f1"):
-        raise CuecoderError(Errors.E104.format(value=metric, name="threshold_metric",
-                                               valid=["alpha", "f1"]))
+        raise CuecoderError(
+            Errors.E104.format(value=metric, name="threshold_metric", valid=["alpha", "f1"])
+        )
     best, best_score = 0.5, -np.inf
     for t in np.unique(np.round(p, 3)):
         pred = (p >= t).astype(int)
@@ -270,9 +273,7 @@ def train(config: Path | TrainConfig, output: Path | None = None) -> dict:
     (tmp / "heads").mkdir()
     for label in LABELS:
         y = rows[label].to_numpy()
-        head, C, thr, info, oof = fit_label(
-            X[is_train], y[is_train], folds, is_real[is_train], cfg
-        )
+        head, C, thr, info, oof = fit_label(X[is_train], y[is_train], folds, is_real[is_train], cfg)
         path = export_head(head, X.shape[1], tmp / "heads" / f"{label}.onnx")
         info["parity_max_abs_diff"] = check_parity(head, path, X)
         heads[label] = f"heads/{label}.onnx"

@@ -23,7 +23,9 @@ def test_default_model_is_complete_and_small():
     assert set(REQUIRED) <= set(meta)
     size = sum(p.stat().st_size for p in DEFAULT_MODEL.rglob("*") if p.is_file())
     assert size < 30 * 2**20
-    files = {p.relative_to(DEFAULT_MODEL).as_posix() for p in DEFAULT_MODEL.rglob("*") if p.is_file()}
+    files = {
+        p.relative_to(DEFAULT_MODEL).as_posix() for p in DEFAULT_MODEL.rglob("*") if p.is_file()
+    }
     assert files - {"meta.json"} == set(meta["files"])
     assert not any(f.endswith((".pkl", ".pickle", ".joblib")) for f in files)
 

@@ -45,7 +45,12 @@ def test_ordinary_punctuation_still_splits():
 
 @pytest.mark.parametrize(
     ("text", "sig"),
-    [("Done. ^JS", "^JS"), ("We're on it -Becky", "-Becky"), ("ok!*AFM", "*AFM"), ("No sig here", None)],
+    [
+        ("Done. ^JS", "^JS"),
+        ("We're on it -Becky", "-Becky"),
+        ("ok!*AFM", "*AFM"),
+        ("No sig here", None),
+    ],
 )
 def test_find_signature(text, sig):
     span = find_signature(text)

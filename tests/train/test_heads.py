@@ -11,7 +11,9 @@ from cuecoder.train.heads import PARITY_TOL, check_parity, export_head, make_hea
 
 def test_onnx_head_equals_predict_proba(tmp_path):
     rng = np.random.default_rng(0)
-    X = rng.normal(size=(300, 40)).astype(np.float32) * rng.uniform(0.1, 20, size=40).astype(np.float32)
+    X = rng.normal(size=(300, 40)).astype(np.float32) * rng.uniform(0.1, 20, size=40).astype(
+        np.float32
+    )
     y = (X[:, 0] / 10 + X[:, 3] - X[:, 7] / 5 + rng.normal(size=300) > 0).astype(int)
     head = make_head("logreg", C=0.3).fit(X, y)
     path = export_head(head, X.shape[1], tmp_path / "h.onnx")

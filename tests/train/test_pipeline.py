@@ -40,7 +40,12 @@ def test_tiny_config_writes_a_model_that_loads_and_scores(tiny_model):
     for label in coder.labels:
         assert meta["training"]["fit"][label]["parity_max_abs_diff"] <= PARITY_TOL
     on_disk = json.loads((out / "meta.json").read_text())
-    assert set(on_disk["files"]) >= {"encoder.onnx", "tokenizer.json", "README.md", "heads/openness.onnx"}
+    assert set(on_disk["files"]) >= {
+        "encoder.onnx",
+        "tokenizer.json",
+        "README.md",
+        "heads/openness.onnx",
+    }
     assert (out / "README.md").read_text().startswith("# cuecoder-tiny")
 
 
