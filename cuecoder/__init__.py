@@ -12,6 +12,7 @@ from __future__ import annotations
 __version__ = "0.1.0"
 
 from .coder import Coder, load  # noqa: E402
+from .corpus.batch import score_corpus  # noqa: E402
 from .errors import CuecoderError, ModelError  # noqa: E402
 from .stats import aggregate, join_survey, mediate, mediation_model, sem, sem_by_cue  # noqa: E402
 
@@ -25,6 +26,7 @@ __all__ = [
     "mediate",
     "mediation_model",
     "sem",
+    "score_corpus",
     "sem_by_cue",
     "__version__",
 ]

@@ -87,7 +87,7 @@ def train(
         Path | None, typer.Option("--out", "-o", help="Model folder to write (default: config's).")
     ] = None,
 ) -> None:
-    """Train a model from a config and write its folder (needs the [train] extra)."""
+    """Train a model from a config and write its folder (needs the train extra)."""
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     from .train.pipeline import train as run_train
 
@@ -111,9 +111,11 @@ def train(
     console.print(f"Model written to {out or meta.get('output', '')}".rstrip())
 
 
+from .corpus.score_cli import score_command  # noqa: E402
 from .corpus.templates_cli import templates_command  # noqa: E402
 from .stats.cli import mediate_command  # noqa: E402
 
+app.command("score")(score_command)
 app.command("templates")(templates_command)
 app.command("mediate")(mediate_command)
 
