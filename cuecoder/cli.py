@@ -89,6 +89,7 @@ def train(
 ) -> None:
     """Train a model from a config and write its folder (needs the train extra)."""
     logging.basicConfig(level=logging.INFO, format="%(message)s")
+    from .train.pipeline import TrainConfig
     from .train.pipeline import train as run_train
 
     try:
@@ -108,7 +109,7 @@ def train(
             f"{meta['thresholds'][label]:.3f}",
         )
     console.print(table)
-    console.print(f"Model written to {out or meta.get('output', '')}".rstrip())
+    console.print(f"Model written to {out or TrainConfig.from_toml(config).output}")
 
 
 from .corpus.score_cli import score_command  # noqa: E402
