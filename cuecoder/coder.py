@@ -147,6 +147,13 @@ class Coder:
     def __repr__(self) -> str:
         return f"Coder(name={self.meta['name']!r}, version={self.meta['version']!r})"
 
+    def threshold(self, label: str, corpus_evidence: bool = False) -> float:
+        """Decision threshold of ``label``; with corpus evidence, ``automated`` uses the
+        threshold chosen when the combination was fit."""
+        if label == "automated" and corpus_evidence and self.corpus_model:
+            return float(self.corpus_model["threshold"])
+        return self.thresholds[label]
+
     # -- building blocks -------------------------------------------------------------
 
     def features(self, replies: Sequence, contexts: Sequence | None = None, batch_size=1):
@@ -251,12 +258,9 @@ class Coder:
                 table, texts, self.corpus_model, accounts=accounts, recipients=recipients
             )
         table["interactivity"] = table[list(INTERACTIVITY)].mean(axis=1, skipna=False)
-        thresholds = dict(self.thresholds)
-        if corpus_evidence and self.corpus_model:
-            # the combined probability has its own threshold, chosen when it was fit
-            thresholds["automated"] = float(self.corpus_model["threshold"])
         for label in self.labels:
-            table[f"{label}_label"] = (table[label] >= thresholds[label]).to_numpy()
+            threshold = self.threshold(label, corpus_evidence)
+            table[f"{label}_label"] = (table[label] >= threshold).to_numpy()
         table["interactivity_label"] = table[[f"{x}_label" for x in INTERACTIVITY]].any(axis=1)
         ev_col: list[list[dict]] = [[] for _ in texts]
         truncated = np.zeros(len(texts), dtype=bool)

@@ -121,7 +121,7 @@ def parse_keep(value: str | Sequence[str] | None) -> list[str] | Literal["all"]:
 def score_frame(
     coder,
     frame: pd.DataFrame,
-    batch_size: int = 32,
+    batch_size: int = 1,
     index=None,
     id_name: str = "id",
 ) -> pd.DataFrame:
@@ -154,10 +154,12 @@ def score_frame(
             found["template_recipients"].to_numpy(), coder.meta.get("corpus_evidence"),
         )
         table["automated_label"] = (
-            table["automated"] >= coder.thresholds["automated"]
+            table["automated"] >= coder.threshold("automated", corpus_evidence=True)
         ).to_numpy()
         for name in TEMPLATE_COLUMNS[1:]:
             table[name] = found[name].to_numpy()
+        # a string column even when no row of the chunk is in a template (typed parts)
+        table["template_id"] = table["template_id"].astype("string")
         order = [c for c in table.columns if c not in TEMPLATE_COLUMNS]
         at = order.index("automated") + 1
         table = table[order[:at] + list(TEMPLATE_COLUMNS) + order[at:]]
@@ -429,7 +431,7 @@ def score_corpus(
     id_col: str | None = None,
     keep: str | Sequence[str] | None = None,
     model=None,
-    batch_size: int = 32,
+    batch_size: int = 1,
     chunk_rows: int = CHUNK_ROWS,
     workers: int = 1,
     engine: Engine = "local",
@@ -437,7 +439,7 @@ def score_corpus(
     client=None,
     shard: str | tuple[int, int] | None = None,
     resume: bool = True,
-    corpus_evidence: bool = False,
+    corpus_evidence: bool = True,
     account_col: str | None = None,
     recipient_col: str | None = None,
     progress: bool | None = None,

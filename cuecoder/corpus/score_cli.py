@@ -22,39 +22,76 @@ logger = logging.getLogger(__name__)
 
 
 def score_command(
-    input: Annotated[Path, typer.Argument(
-        exists=True, readable=True, resolve_path=True,
-        help="CSV, TSV, JSONL (optionally .gz) or Parquet file, or a folder of them.")],
-    out: Annotated[Path, typer.Option(
-        "--out", "-o", help="Output: .parquet, .csv, .tsv or .jsonl (text ones may end .gz).")],
+    input: Annotated[
+        Path,
+        typer.Argument(
+            exists=True,
+            readable=True,
+            resolve_path=True,
+            help="CSV, TSV, JSONL (optionally .gz) or Parquet file, or a folder of them.",
+        ),
+    ],
+    out: Annotated[
+        Path,
+        typer.Option(
+            "--out", "-o", help="Output: .parquet, .csv, .tsv or .jsonl (text ones may end .gz)."
+        ),
+    ],
     text_col: Annotated[str, typer.Option("--text-col", help="Column with the reply.")] = "text",
-    context_col: Annotated[str | None, typer.Option(
-        "--context-col", help="Column with the message the reply answers.")] = None,
-    id_col: Annotated[str | None, typer.Option(
-        "--id-col", help="Id column [default: 'id' when present, else FILE:LINE].")] = None,
-    keep: Annotated[str | None, typer.Option(
-        "--keep", help="Input columns to carry through: 'col,col' or 'all'.")] = None,
-    model: Annotated[Path | None, typer.Option(
-        "--model", exists=True, file_okay=False, help="Model folder [default: bundled].")] = None,
-    batch_size: Annotated[int, typer.Option("--batch-size", min=1)] = 32,
-    chunk_rows: Annotated[int, typer.Option(
-        "--chunk-rows", min=1, help="Rows per chunk, the unit of checkpointing.")] = 10_000,
-    workers: Annotated[int, typer.Option(
-        "--workers", "-w", min=1, help="Processes (or local Dask workers).")] = 1,
+    context_col: Annotated[
+        str | None, typer.Option("--context-col", help="Column with the message the reply answers.")
+    ] = None,
+    id_col: Annotated[
+        str | None,
+        typer.Option("--id-col", help="Id column [default: 'id' when present, else FILE:LINE]."),
+    ] = None,
+    keep: Annotated[
+        str | None,
+        typer.Option("--keep", help="Input columns to carry through: 'col,col' or 'all'."),
+    ] = None,
+    model: Annotated[
+        Path | None,
+        typer.Option(
+            "--model", exists=True, file_okay=False, help="Model folder [default: bundled]."
+        ),
+    ] = None,
+    batch_size: Annotated[
+        int,
+        typer.Option(
+            "--batch-size",
+            min=1,
+            help="Encoder batch; 1 (default) makes each score independent of the others.",
+        ),
+    ] = 1,
+    chunk_rows: Annotated[
+        int, typer.Option("--chunk-rows", min=1, help="Rows per chunk, the unit of checkpointing.")
+    ] = 10_000,
+    workers: Annotated[
+        int, typer.Option("--workers", "-w", min=1, help="Processes (or local Dask workers).")
+    ] = 1,
     engine: Annotated[str, typer.Option("--engine", help="local or dask.")] = "local",
-    scheduler: Annotated[str | None, typer.Option(
-        "--scheduler", help="Dask scheduler address, e.g. tcp://host:8786.")] = None,
-    shard: Annotated[str | None, typer.Option(
-        "--shard", help="Score only slice i of N ('i/N'), for job arrays.")] = None,
-    resume: Annotated[bool, typer.Option(
-        "--resume/--restart", help="Continue an interrupted run, or start over.")] = True,
-    corpus_evidence: Annotated[bool, typer.Option(
-        "--corpus-evidence/--no-corpus-evidence",
-        help="Find templates across the corpus and combine them with 'automated'.")] = False,
+    scheduler: Annotated[
+        str | None,
+        typer.Option("--scheduler", help="Dask scheduler address, e.g. tcp://host:8786."),
+    ] = None,
+    shard: Annotated[
+        str | None, typer.Option("--shard", help="Score only slice i of N ('i/N'), for job arrays.")
+    ] = None,
+    resume: Annotated[
+        bool, typer.Option("--resume/--restart", help="Continue an interrupted run, or start over.")
+    ] = True,
+    corpus_evidence: Annotated[
+        bool,
+        typer.Option(
+            "--corpus-evidence/--no-corpus-evidence",
+            help="Find templates across the corpus and combine them with 'automated'.",
+        ),
+    ] = True,
     account_col: Annotated[str | None, typer.Option("--account-col")] = None,
     recipient_col: Annotated[str | None, typer.Option("--recipient-col")] = None,
-    progress: Annotated[bool | None, typer.Option(
-        "--progress/--no-progress", help="[default: on a terminal]")] = None,
+    progress: Annotated[
+        bool | None, typer.Option("--progress/--no-progress", help="[default: on a terminal]")
+    ] = None,
 ) -> None:
     """Score replies for the four cues; streams, resumes, and scales to a Dask cluster."""
     console = Console(stderr=True)
@@ -64,11 +101,24 @@ def score_command(
         raise typer.Exit(1)
     try:
         summary = score_corpus(
-            input, out, text_col=text_col, context_col=context_col, id_col=id_col,
-            keep=keep, model=model, batch_size=batch_size, chunk_rows=chunk_rows,
-            workers=workers, engine=engine, scheduler=scheduler, shard=shard, resume=resume,
-            corpus_evidence=corpus_evidence, account_col=account_col,
-            recipient_col=recipient_col, progress=progress,
+            input,
+            out,
+            text_col=text_col,
+            context_col=context_col,
+            id_col=id_col,
+            keep=keep,
+            model=model,
+            batch_size=batch_size,
+            chunk_rows=chunk_rows,
+            workers=workers,
+            engine=engine,
+            scheduler=scheduler,
+            shard=shard,
+            resume=resume,
+            corpus_evidence=corpus_evidence,
+            account_col=account_col,
+            recipient_col=recipient_col,
+            progress=progress,
         )
     except CuecoderError as exc:
         console.print(f"[red]Error:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)

@@ -196,6 +196,15 @@ def test_corpus_evidence_combines_automated(corpus, coder, tmp_path):
     for col in ("automated_reply", "template_id", "template_size", "template_recipients"):
         assert col in table
     assert (table["template_size"] >= 1).all()
-    if coder.meta.get("corpus_evidence") is None:  # no fitted combination: per-reply kept
+    params = coder.meta.get("corpus_evidence")
+    if params is None:  # no fitted combination: per-reply kept
         np.testing.assert_array_equal(table["automated"], table["automated_reply"])
-    assert (table["automated_label"] == (table["automated"] >= coder.thresholds["automated"])).all()
+    else:
+        from cuecoder.corpus.templates import combine_automated
+
+        expected = combine_automated(
+            table["automated_reply"], table["template_size"], table["template_recipients"], params
+        )
+        np.testing.assert_allclose(table["automated"], expected, rtol=1e-9)
+    threshold = coder.threshold("automated", corpus_evidence=True)
+    assert (table["automated_label"] == (table["automated"] >= threshold)).all()
