@@ -181,19 +181,21 @@ def fit_label(
 
 
 def lexicon_baseline(rows: pd.DataFrame, featurizer: Featurizer, all_real: pd.DataFrame | None):
-    """LIWC-style dictionary coder (see module docstring); returns 0/1 per label."""
+    """LIWC-style dictionary coder, 0/1 per label: responsiveness = a content word shared
+    with the consumer message (a second-person pronoun when there is none), listening = a
+    question mark, openness = a first-person singular pronoun, automated = the same
+    slot-masked text sent more than once by the brand in the whole real corpus."""
+    from ..corpus.normalize import normalize
+    from ..cues.evidence import is_content_token
+
     lex = read_lexicons(LEXICONS_FILE)
     docs = featurizer.tokenize(rows["reply"])
     ctx = featurizer.tokenize_optional(rows["context"])
-    from ..cues.evidence import is_content_token
-
-    out = {label: np.zeros(len(rows), int) for label in LABELS}
     counts = {}
     if all_real is not None:
-        from ..corpus.normalize import normalize
-
         keys = all_real["brand"] + "\x1f" + all_real["reply"].map(normalize)
         counts = keys.value_counts().to_dict()
+    out = {label: np.zeros(len(rows), int) for label in LABELS}
     for i, (doc, c) in enumerate(zip(docs, ctx, strict=True)):
         words = [t.lower_ for t in doc]
         if c is not None:
@@ -203,11 +205,8 @@ def lexicon_baseline(rows: pd.DataFrame, featurizer: Featurizer, all_real: pd.Da
             out["responsiveness"][i] = any(w in lex["second"] for w in words)
         out["listening"][i] = "?" in doc.text
         out["openness"][i] = any(w in lex["first_singular"] for w in words)
-        if counts:
-            from ..corpus.normalize import normalize
-
-            key = f"{rows['brand'].iat[i]}\x1f{normalize(doc.text)}"
-            out["automated"][i] = counts.get(key, 0) >= 2
+        key = f"{rows['brand'].iat[i]}\x1f{normalize(doc.text)}"
+        out["automated"][i] = counts.get(key, 0) >= 2
     return out
 
 
@@ -401,7 +400,6 @@ def _baselines(rows, is_train, X, n_emb, featurizer, cfg) -> dict:
         real_all = real_replies(data_dir)
     lex = lexicon_baseline(test, featurizer, real_all)
     tfidf = tfidf_baseline(rows[is_train], test, cfg.seed)
-    emb_cfg = TrainConfig(**{**cfg.__dict__, "C": cfg.C})
     folds = _grouped_folds(rows.loc[is_train, "group"].to_numpy(), cfg.n_folds, cfg.seed)
     is_real = (rows["source"] != "written").to_numpy()
     out = {"lexicon": {}, "tfidf_logreg": {}, "embedding_only": {}}
@@ -412,7 +410,7 @@ def _baselines(rows, is_train, X, n_emb, featurizer, cfg) -> dict:
         p = tfidf[label]
         out["tfidf_logreg"][label] = binary_report(yt, p >= 0.5, p)
         head, _, thr, _, _ = fit_label(
-            X[is_train, :n_emb], y[is_train], folds, is_real[is_train], emb_cfg
+            X[is_train, :n_emb], y[is_train], folds, is_real[is_train], cfg
         )
         p = head.predict_proba(X[~is_train, :n_emb])[:, 1]
         out["embedding_only"][label] = binary_report(yt, p >= thr, p)
