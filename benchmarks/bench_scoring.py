@@ -182,7 +182,7 @@ def rss_child(n_rows: int, pool_size: int) -> dict:
     pool = reply_pool(pool_size)
     with tempfile.TemporaryDirectory() as tmp:
         src = Path(tmp) / "corpus.csv"
-        block = 100_000
+        block = 10_000  # the same generation block for every size: RSS compares scoring
         with open(src, "w", encoding="utf-8", newline="") as fh:
             for start in range(0, n_rows, block):
                 ids = np.arange(start, min(start + block, n_rows))
