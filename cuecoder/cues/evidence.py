@@ -80,6 +80,15 @@ def is_content_token(token) -> bool:
     )
 
 
+def content_words(doc: Doc) -> frozenset[str]:
+    """Lower-cased content words of ``doc`` (see :func:`is_content_token`), cached on it."""
+    cached = doc.user_data.get("cuecoder_content")
+    if cached is None:
+        cached = frozenset(t.lower_ for t in doc if is_content_token(t))
+        doc.user_data["cuecoder_content"] = cached
+    return cached
+
+
 class EvidenceMatcher:
     """Find sub-code evidence in tokenized replies.
 
@@ -171,7 +180,8 @@ class EvidenceMatcher:
             yield "O-IDENTITY", sig[0], sig[1]
         # R-CONTENT: content words shared with the consumer message
         if context is not None and len(context):
-            shared = {t.lower_ for t in context if is_content_token(t)}
-            for tok in doc:
-                if is_content_token(tok) and tok.lower_ in shared:
-                    yield "R-CONTENT", tok.idx, tok.idx + len(tok)
+            shared = content_words(context) & content_words(doc)
+            if shared:
+                for tok in doc:
+                    if tok.lower_ in shared and is_content_token(tok):
+                        yield "R-CONTENT", tok.idx, tok.idx + len(tok)

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import numpy as np
 from spacy.tokens import Doc
 
-from .evidence import ALL_SUBCODES, Evidence, is_content_token
+from .evidence import ALL_SUBCODES, Evidence, content_words
 
 SURFACE = (
     "log_tokens",
@@ -43,26 +43,37 @@ def featurize(
     counts = dict.fromkeys(ALL_SUBCODES, 0)
     for ev in evidence:
         counts[ev.subcode] += 1
-    lower = [t.lower_ for t in doc]
     first_s = lexicons.get("first_singular", frozenset())
     first_p = lexicons.get("first_plural", frozenset())
     second = lexicons.get("second", frozenset())
-    content = {t.lower_ for t in doc if is_content_token(t)}
+    # one pass over the tokens (spaCy builds a Token object on every access)
+    questions = exclaims = n_first_s = n_first_p = n_second = 0
+    urls = handles = emoji = digits = 0
+    for i, tok in enumerate(doc):
+        low, text = tok.lower_, tok.text
+        questions += "?" in low
+        exclaims += "!" in low
+        n_first_s += low in first_s
+        n_first_p += low in first_p
+        n_second += low in second
+        urls += tok.like_url
+        handles += i > 0 and low.startswith("@")
+        emoji += _is_emoji(text)
+        digits += tok.like_num or any(c.isdigit() for c in text)
+    content = content_words(doc)
     has_context = context is not None and len(context) > 0
-    overlap = 0
-    if has_context:
-        overlap = len(content & {t.lower_ for t in context if is_content_token(t)})
+    overlap = len(content & content_words(context)) if has_context else 0
     surface = (
         math.log1p(len(doc)),
-        sum("?" in t for t in lower),
-        sum("!" in t for t in lower),
-        sum(t in first_s for t in lower),
-        sum(t in first_p for t in lower),
-        sum(t in second for t in lower),
-        sum(t.like_url for t in doc),
-        sum(t.startswith("@") for t in lower[1:]),
-        sum(_is_emoji(t.text) for t in doc),
-        sum(t.like_num or any(c.isdigit() for c in t.text) for t in doc),
+        questions,
+        exclaims,
+        n_first_s,
+        n_first_p,
+        n_second,
+        urls,
+        handles,
+        emoji,
+        digits,
         float(has_context),
         math.log1p(overlap),
         overlap / max(len(content), 1),
