@@ -94,17 +94,17 @@ class Featurizer:
         docs: Sequence[Doc],
         context_docs: Sequence[Doc | None] | None = None,
         batch_size: int = 1,
-    ) -> tuple[np.ndarray, list[list[Evidence]], int]:
-        """Design matrix, evidence per reply and the number of truncated replies."""
+    ) -> tuple[np.ndarray, list[list[Evidence]], np.ndarray]:
+        """Design matrix, evidence per reply, and which replies were cut at the limit."""
         context_docs = context_docs or [None] * len(docs)
         evidence = [self.matcher(d, c) for d, c in zip(docs, context_docs, strict=True)]
         feats = np.zeros((len(docs), len(FEATURE_NAMES)), np.float32)
         for i, (d, ev, c) in enumerate(zip(docs, evidence, context_docs, strict=True)):
             feats[i] = featurize(d, ev, self.matcher.lexicons, c)
-        emb, n_truncated = self.encoder.encode(
-            [d.text for d in docs], batch_size=batch_size, return_n_truncated=True
+        emb, truncated = self.encoder.encode(
+            [d.text for d in docs], batch_size=batch_size, return_truncated=True
         )
-        return np.hstack([emb, feats]).astype(np.float32), evidence, n_truncated
+        return np.hstack([emb, feats]).astype(np.float32), evidence, truncated
 
 
 class Coder:
@@ -240,7 +240,8 @@ class Coder:
             warnings.warn(Warnings.W003.format(n=n_empty, total=len(texts)), stacklevel=2)
         docs = self.featurizer.tokenize(texts[i] for i in keep)
         ctx_docs = self.featurizer.tokenize_optional(contexts[i] for i in keep)
-        X, evidence, n_truncated = self.featurizer.transform(docs, ctx_docs, batch_size)
+        X, evidence, truncated_kept = self.featurizer.transform(docs, ctx_docs, batch_size)
+        n_truncated = int(truncated_kept.sum())
         if n_truncated:
             warnings.warn(
                 Warnings.W002.format(
@@ -263,16 +264,15 @@ class Coder:
             table[f"{label}_label"] = (table[label] >= threshold).to_numpy()
         table["interactivity_label"] = table[[f"{x}_label" for x in INTERACTIVITY]].any(axis=1)
         ev_col: list[list[dict]] = [[] for _ in texts]
-        truncated = np.zeros(len(texts), dtype=bool)
-        token_counts = self.encoder.count_tokens([d.text for d in docs]) if docs else []
+        labels_on = {label: table[f"{label}_label"].to_numpy() for label in self.labels}
         for row, i in enumerate(keep):
-            shown = [
+            ev_col[i] = [
                 ev.as_dict()
                 for ev in _dedupe(evidence[row])
-                if ev.subcode == "O-IDENTITY" or table.at[i, f"{ev.label}_label"]
+                if ev.subcode == "O-IDENTITY" or labels_on[ev.label][i]
             ]
-            ev_col[i] = shown
-            truncated[i] = token_counts[row] > self.encoder.max_tokens
+        truncated = np.zeros(len(texts), dtype=bool)
+        truncated[keep] = truncated_kept
         table["evidence"] = ev_col
         table["empty"] = [t is None for t in texts]
         table["truncated"] = truncated

@@ -125,11 +125,12 @@ class EvidenceMatcher:
     def __call__(self, doc: Doc, context: Doc | None = None) -> list[Evidence]:
         """All evidence spans in ``doc``, sorted by start offset."""
         found: dict[tuple[str, int, int], Evidence] = {}
+        text = doc.text  # built from the tokens on every access: read it once
 
         def add(subcode: str, start: int, end: int) -> None:
             key = (subcode, start, end)
             if key not in found:
-                found[key] = Evidence(subcode, start, end, doc.text[start:end])
+                found[key] = Evidence(subcode, start, end, text[start:end])
 
         vocab_strings = doc.vocab.strings
         for match_id, start, end in list(self.phrases(doc)) + list(self.tokens(doc)):
@@ -141,11 +142,11 @@ class EvidenceMatcher:
                     add(subcode, span.start_char, doc[end].idx + len(doc[end]))
                 continue
             add(subcode, span.start_char, span.end_char)
-        for subcode, start, end in self._computed(doc, context):
+        for subcode, start, end in self._computed(doc, context, text):
             add(subcode, start, end)
         return sorted(found.values(), key=lambda e: (e.start, e.end, e.subcode))
 
-    def _computed(self, doc: Doc, context: Doc | None):
+    def _computed(self, doc: Doc, context: Doc | None, text: str):
         # R-ADDRESS: greeting + capitalised name, after any leading @handles
         i = 0
         while i < len(doc) and doc[i].text.startswith("@"):
@@ -175,7 +176,7 @@ class EvidenceMatcher:
                     yield "L-QUESTION", doc[first].idx, tok.idx + len(tok)
                 start = tok.i + 1
         # O-IDENTITY: signature at the end
-        sig = find_signature(doc.text)
+        sig = find_signature(text)
         if sig is not None:
             yield "O-IDENTITY", sig[0], sig[1]
         # R-CONTENT: content words shared with the consumer message

@@ -67,30 +67,20 @@ class OnnxEncoder:
         self.session = make_session(model_path, 1)
         self.dim = int(self.session.get_outputs()[0].shape[-1] or 384)
 
-    def count_tokens(self, texts: Sequence[str]) -> np.ndarray:
-        """Token counts before truncation (special tokens included)."""
-        self.tokenizer.no_truncation()
-        self.tokenizer.no_padding()
-        try:
-            lengths = [len(e.ids) for e in self.tokenizer.encode_batch(list(texts))]
-        finally:
-            self.tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
-            self.tokenizer.enable_truncation(self.max_tokens)
-        return np.asarray(lengths, dtype=np.int64)
-
     def encode(
-        self, texts: Sequence[str], batch_size: int = 1, return_n_truncated: bool = False
-    ) -> np.ndarray | tuple[np.ndarray, int]:
-        """Embed ``texts``; returns a float32 array of shape ``(len(texts), dim)``."""
+        self, texts: Sequence[str], batch_size: int = 1, return_truncated: bool = False
+    ) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
+        """Embed ``texts``; returns a float32 array of shape ``(len(texts), dim)``, and with
+        ``return_truncated`` also a boolean mask of the texts cut at ``max_tokens``."""
         texts = list(texts)
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        n_truncated = 0
+        truncated = np.zeros(len(texts), dtype=bool)
         if texts:
             self.tokenizer.no_padding()
             encodings = self.tokenizer.encode_batch(texts)
             self.tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
             lengths = np.fromiter((len(e.ids) for e in encodings), dtype=np.int64)
-            n_truncated = sum(bool(e.overflowing) for e in encodings)
+            truncated[:] = [bool(e.overflowing) for e in encodings]
             # by length, then text: the same texts form the same batches in any input order
             order = np.asarray(sorted(range(len(texts)), key=lambda i: (lengths[i], texts[i])))
             batches = [order[k : k + batch_size] for k in range(0, len(texts), batch_size)]
@@ -113,6 +103,6 @@ class OnnxEncoder:
             else:
                 for idx in batches:
                     run(idx)
-        if return_n_truncated:
-            return out, n_truncated
+        if return_truncated:
+            return out, truncated
         return out
