@@ -45,6 +45,7 @@ from .._optional import require
 from ..corpus.templates import CORPUS_FEATURES, TemplateIndex, corpus_features
 from .data import DEFAULT_CORPORA, DEFAULT_DATA_DIR, load_real, load_written, real_replies
 from .metrics import binary_report, expected_calibration_error
+from .selection import best_threshold, grouped_folds
 
 logger = logging.getLogger(__name__)
 
@@ -53,9 +54,7 @@ INDEX_SETTINGS = {"threshold": 0.8, "num_perm": 64, "min_size": 2, "by": "all"}
 COMBINE_C = 1.0  # L2 strength of the 3-feature regression; weak, the data decide
 
 
-def corpus_template_features(
-    corpus: pd.DataFrame, settings: dict | None = None
-) -> pd.DataFrame:
+def corpus_template_features(corpus: pd.DataFrame, settings: dict | None = None) -> pd.DataFrame:
     """Template columns for every row of ``corpus`` (columns reply, brand, recipient)."""
     index = TemplateIndex(**(settings or INDEX_SETTINGS))
     recipients = corpus["recipient"].where(corpus["recipient"] != "", None)
@@ -65,15 +64,11 @@ def corpus_template_features(
     return found
 
 
-def _folds(groups: np.ndarray, n_folds: int, seed: int) -> np.ndarray:
-    uniq = np.unique(groups)
-    rng = np.random.default_rng(seed)
-    fold_of = dict(zip(rng.permutation(uniq), np.arange(len(uniq)) % n_folds, strict=True))
-    return np.array([fold_of[g] for g in groups])
-
-
 def out_of_fold_automated(
-    coder, rows: pd.DataFrame, written: pd.DataFrame | None = None, n_folds: int = 5,
+    coder,
+    rows: pd.DataFrame,
+    written: pd.DataFrame | None = None,
+    n_folds: int = 5,
     seed: int = 0,
 ) -> np.ndarray:
     """Per-reply ``automated`` probability of each real row from a head not trained on it.
@@ -94,7 +89,7 @@ def out_of_fold_automated(
         yw = written["automated"].to_numpy()
     else:
         Xw, yw = np.zeros((0, X.shape[1]), np.float32), np.zeros(0, int)
-    folds = _folds(rows["brand"].to_numpy(), n_folds, seed)
+    folds = grouped_folds(rows["brand"].to_numpy(), n_folds, seed)
     p = np.zeros(len(rows))
     for k in range(n_folds):
         te = folds == k
@@ -103,36 +98,30 @@ def out_of_fold_automated(
     return p
 
 
-def _best_threshold(y: np.ndarray, p: np.ndarray) -> float:
-    best, best_f1 = 0.5, -1.0
-    for t in np.unique(np.round(p, 3)):
-        pred = p >= t
-        denom = pred.sum() + y.sum()
-        f1 = 2 * (pred & (y == 1)).sum() / denom if denom else 0.0
-        if f1 > best_f1:
-            best, best_f1 = float(t), f1
-    return best
-
-
-def _fit(X: np.ndarray, y: np.ndarray, seed: int):
+def fit_combination(X: np.ndarray, y: np.ndarray, seed: int):
+    """The combination's logistic regression (weak L2, ``COMBINE_C``)."""
     from sklearn.linear_model import LogisticRegression
 
     return LogisticRegression(C=COMBINE_C, max_iter=1000, random_state=seed).fit(X, y)
 
 
 def evaluate_combination(
-    y: np.ndarray, X: np.ndarray, groups: np.ndarray, model_threshold: float,
-    n_folds: int = 5, seed: int = 0,
+    y: np.ndarray,
+    X: np.ndarray,
+    groups: np.ndarray,
+    model_threshold: float,
+    n_folds: int = 5,
+    seed: int = 0,
 ) -> dict:
     """Grouped cross-validation of per-reply vs recalibrated vs combined probabilities."""
-    folds = _folds(groups, n_folds, seed)
+    folds = grouped_folds(groups, n_folds, seed)
     p_cal, p_comb = np.zeros(len(y)), np.zeros(len(y))
     pred_cal, pred_comb = np.zeros(len(y), bool), np.zeros(len(y), bool)
     for k in range(n_folds):
         te = folds == k
         for cols, p_out, pred_out in (([0], p_cal, pred_cal), ([0, 1, 2], p_comb, pred_comb)):
-            model = _fit(X[~te][:, cols], y[~te], seed)
-            thr = _best_threshold(y[~te], model.predict_proba(X[~te][:, cols])[:, 1])
+            model = fit_combination(X[~te][:, cols], y[~te], seed)
+            thr = best_threshold(y[~te], model.predict_proba(X[~te][:, cols])[:, 1], "f1")
             p_out[te] = model.predict_proba(X[te][:, cols])[:, 1]
             pred_out[te] = p_out[te] >= thr
     p_raw = 1.0 / (1.0 + np.exp(-X[:, 0]))
@@ -180,8 +169,9 @@ def fit_corpus_evidence(
         (data sizes and the cross-validated report).
     """
     if label_files is None:
-        label_files = [Path(p) for p in sorted(glob.glob(str(DEFAULT_CORPORA / "labels" /
-                                                             "real_pass1_*.csv")))]
+        label_files = [
+            Path(p) for p in sorted(glob.glob(str(DEFAULT_CORPORA / "labels" / "real_pass1_*.csv")))
+        ]
     if coder is None:
         from ..coder import load
 
@@ -193,8 +183,10 @@ def fit_corpus_evidence(
     rows = labelled.merge(found, on="item_id", how="left", validate="one_to_one")
     if p_source == "oof":
         if written_files is None:
-            written_files = [Path(p) for p in sorted(glob.glob(str(DEFAULT_CORPORA / "written" /
-                                                                   "written_*.csv")))]
+            written_files = [
+                Path(p)
+                for p in sorted(glob.glob(str(DEFAULT_CORPORA / "written" / "written_*.csv")))
+            ]
         written = load_written(list(written_files)) if written_files else None
         p = out_of_fold_automated(coder, rows, written, n_folds, seed)
     else:
@@ -205,18 +197,18 @@ def fit_corpus_evidence(
     report = evaluate_combination(
         y, X, rows["brand"].to_numpy(), coder.thresholds["automated"], n_folds, seed
     )
-    final = _fit(X, y, seed)
+    final = fit_combination(X, y, seed)
     oof = np.zeros(len(y))
-    folds = _folds(rows["brand"].to_numpy(), n_folds, seed)
+    folds = grouped_folds(rows["brand"].to_numpy(), n_folds, seed)
     for k in range(n_folds):
         te = folds == k
-        oof[te] = _fit(X[~te], y[~te], seed).predict_proba(X[te])[:, 1]
+        oof[te] = fit_combination(X[~te], y[~te], seed).predict_proba(X[te])[:, 1]
     return {
         "version": 1,
         "features": list(CORPUS_FEATURES),
         "coef": [round(float(c), 6) for c in final.coef_[0]],
         "intercept": round(float(final.intercept_[0]), 6),
-        "threshold": round(_best_threshold(y, oof), 4),
+        "threshold": round(best_threshold(y, oof, "f1"), 4),
         "index": dict(INDEX_SETTINGS),
         "fit": {
             "p_source": p_source,
@@ -234,7 +226,9 @@ def fit_corpus_evidence(
 
 
 def automated_check_sample(
-    data_dir: Path = DEFAULT_DATA_DIR, n: int = 100, seed: int = 0,
+    data_dir: Path = DEFAULT_DATA_DIR,
+    n: int = 100,
+    seed: int = 0,
     exclude: Sequence[str] = (),
 ) -> pd.DataFrame:
     """The 100 flagged + 100 unflagged TWCS replies of the manual check of ``automated``.
@@ -287,11 +281,13 @@ def evaluate_check(
     y = rows["automated"].to_numpy()
     weight = np.where(rows["flagged"] == 1, share / 100, (1 - share) / 100)
     out = {"n": int(len(y)), "n_automated": int(y.sum()), "flagged_share_in_corpus": share}
-    for name, pred in (("without", p >= coder.thresholds["automated"]),
-                       ("with", pc >= (params or {}).get("threshold", 0.5))):
-        tp = ((pred == 1) & (y == 1))
-        fp = ((pred == 1) & (y == 0))
-        fn = ((pred == 0) & (y == 1))
+    for name, pred in (
+        ("without", p >= coder.thresholds["automated"]),
+        ("with", pc >= (params or {}).get("threshold", 0.5)),
+    ):
+        tp = (pred == 1) & (y == 1)
+        fp = (pred == 1) & (y == 0)
+        fn = (pred == 0) & (y == 1)
         out[name] = {
             "precision": tp.sum() / max(tp.sum() + fp.sum(), 1),
             "recall": tp.sum() / max(tp.sum() + fn.sum(), 1),
@@ -299,9 +295,12 @@ def evaluate_check(
             "precision_weighted": (weight * tp).sum() / max((weight * (tp | fp)).sum(), 1e-12),
             "recall_weighted": (weight * tp).sum() / max((weight * (tp | fn)).sum(), 1e-12),
             "by_stratum": {
-                int(f): {"precision": float(tp[m].sum() / max((tp | fp)[m].sum(), 1)),
-                         "recall": float(tp[m].sum() / max((tp | fn)[m].sum(), 1))}
-                for f in (1, 0) for m in [rows["flagged"].to_numpy() == f]
+                int(f): {
+                    "precision": float(tp[m].sum() / max((tp | fp)[m].sum(), 1)),
+                    "recall": float(tp[m].sum() / max((tp | fn)[m].sum(), 1)),
+                }
+                for f in (1, 0)
+                for m in [rows["flagged"].to_numpy() == f]
             },
         }
         out[name] = {k: (float(v) if not isinstance(v, dict) else v) for k, v in out[name].items()}

@@ -104,20 +104,23 @@ def write_tokenizer(out_path: Path, source: Path | None = None) -> Path:
     return out_path
 
 
-def export_encoder(out_dir: Path, keep_fp32: bool = False) -> dict:
+def export_encoder(
+    out_dir: Path, keep_fp32: bool = False, source: Path | None = None, name: str = ENCODER_NAME
+) -> dict:
     """Write ``encoder.onnx`` (int8) and ``tokenizer.json`` into ``out_dir``.
 
-    Returns the encoder's entry for ``meta.json``.
+    ``source`` is a sentence-transformers folder (default: the packaged
+    all-MiniLM-L6-v2). Returns the encoder's entry for ``meta.json``.
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    fp32 = export_fp32(out_dir / "encoder.fp32.onnx")
+    fp32 = export_fp32(out_dir / "encoder.fp32.onnx", source=source)
     quantize_int8(fp32, out_dir / "encoder.onnx")
     if not keep_fp32:
         fp32.unlink()
-    write_tokenizer(out_dir / "tokenizer.json")
+    write_tokenizer(out_dir / "tokenizer.json", source=source)
     return {
-        "name": ENCODER_NAME,
+        "name": name,
         "licence": ENCODER_LICENCE,
         "file": "encoder.onnx",
         "tokenizer": "tokenizer.json",

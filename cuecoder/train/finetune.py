@@ -42,7 +42,7 @@ import numpy as np
 
 from .._optional import require
 from ..errors import CuecoderError, Errors
-from .export_encoder import ENCODER_NAME, MAX_TOKENS, OPSET, quantize_int8, write_tokenizer
+from .export_encoder import ENCODER_NAME, export_encoder
 
 logger = logging.getLogger(__name__)
 
@@ -166,7 +166,7 @@ def finetune_encoder(
     require("sentence_transformers", "Fine-tuning the encoder")
     from sentence_transformers import SentenceTransformer
 
-    from .export_encoder import encoder_source, export_fp32
+    from .export_encoder import encoder_source
 
     try:
         from sentence_transformers.sentence_transformer.losses import CosineSimilarityLoss
@@ -234,23 +234,16 @@ def finetune_encoder(
     started = time.perf_counter()
     tuned = out_dir / "sentence-transformer"
     model.save(str(tuned))
-    fp32 = export_fp32(out_dir / "encoder.fp32.onnx", source=tuned)
-    quantize_int8(fp32, out_dir / "encoder.onnx")
-    if not keep_fp32:
-        fp32.unlink()
-    write_tokenizer(out_dir / "tokenizer.json", source=tuned)
+    encoder = export_encoder(
+        out_dir,
+        keep_fp32=keep_fp32,
+        source=tuned,
+        name=f"{ENCODER_NAME}, fine-tuned (cuecoder.train.finetune)",
+    )
     export_seconds = time.perf_counter() - started
 
     report = {
-        "encoder": {
-            "name": f"{ENCODER_NAME}, fine-tuned (cuecoder.train.finetune)",
-            "file": "encoder.onnx",
-            "tokenizer": "tokenizer.json",
-            "quantization": "dynamic int8, per-channel, QInt8 weights",
-            "max_tokens": MAX_TOKENS,
-            "dim": 384,
-            "opset": OPSET,
-        },
+        "encoder": encoder,
         "settings": {
             "loss": "CosineSimilarityLoss (MSE), target = share of labels agreed",
             "n_rows": len(texts),

@@ -39,9 +39,17 @@ from ..cues.features import FEATURE_NAMES
 from ..errors import CuecoderError, Errors
 from ..model.encoder import OnnxEncoder
 from ..model.folder import write_meta
-from .data import DEFAULT_DATA_DIR, brand_split, data_hash, load_real, load_written
+from .data import (
+    DEFAULT_DATA_DIR,
+    brand_split,
+    data_hash,
+    load_real,
+    load_written,
+    real_replies,
+)
 from .heads import check_parity, export_head, make_head
-from .metrics import binary_report, krippendorff_alpha
+from .metrics import binary_report
+from .selection import best_threshold, grouped_folds
 
 logger = logging.getLogger(__name__)
 
@@ -125,35 +133,6 @@ def load_training_data(cfg: TrainConfig) -> pd.DataFrame:
     return rows.reset_index(drop=True)
 
 
-def _grouped_folds(groups: np.ndarray, n_folds: int, seed: int) -> np.ndarray:
-    """Fold number per row; whole groups per fold, groups shuffled with ``seed``."""
-    uniq = np.unique(groups)
-    rng = np.random.default_rng(seed)
-    fold_of = dict(zip(rng.permutation(uniq), np.arange(len(uniq)) % n_folds, strict=True))
-    return np.array([fold_of[g] for g in groups])
-
-
-def _best_threshold(y: np.ndarray, p: np.ndarray, metric: str = "alpha") -> float:
-    """Threshold maximising ``metric`` (Krippendorff's alpha or F1) over a grid of the
-    observed probabilities (ties: the lower threshold)."""
-    if metric not in ("alpha", "f1"):
-        raise CuecoderError(
-            Errors.E104.format(value=metric, name="threshold_metric", valid=["alpha", "f1"])
-        )
-    best, best_score = 0.5, -np.inf
-    for t in np.unique(np.round(p, 3)):
-        pred = (p >= t).astype(int)
-        if metric == "f1":
-            tp = (pred & (y == 1)).sum()
-            score = 2 * tp / (pred.sum() + y.sum()) if (pred.sum() + y.sum()) else 0.0
-        else:
-            score = krippendorff_alpha(y, pred)
-            score = -np.inf if np.isnan(score) else score
-        if score > best_score:
-            best, best_score = float(t), score
-    return best
-
-
 def fit_label(
     X: np.ndarray, y: np.ndarray, folds: np.ndarray, is_real: np.ndarray, cfg: TrainConfig
 ) -> tuple[object, float, float, dict]:
@@ -174,7 +153,7 @@ def fit_label(
     C, loss, oof = best
     use_real = is_real.any() and y[is_real].sum() >= cfg.min_real_positives
     sel = is_real if use_real else np.ones(len(y), bool)
-    threshold = _best_threshold(y[sel], oof[sel], cfg.threshold_metric)
+    threshold = best_threshold(y[sel], oof[sel], cfg.threshold_metric)
     head = make_head(cfg.head, C, cfg.seed).fit(X, y)
     info = {"C": C, "oof_log_loss": float(loss), "threshold_from": "real" if use_real else "all"}
     return head, C, threshold, info, oof
@@ -266,7 +245,7 @@ def train(config: Path | TrainConfig, output: Path | None = None) -> dict:
     is_train = (rows["split"] == "train").to_numpy()
     is_real = (rows["source"] != "written").to_numpy()
     test = rows[~is_train]
-    folds = _grouped_folds(rows.loc[is_train, "group"].to_numpy(), cfg.n_folds, cfg.seed)
+    folds = grouped_folds(rows.loc[is_train, "group"].to_numpy(), cfg.n_folds, cfg.seed)
 
     heads, thresholds, fit_info, metrics = {}, {}, {}, {"model": {}, "n_test": int(len(test))}
     (tmp / "heads").mkdir()
@@ -284,13 +263,19 @@ def train(config: Path | TrainConfig, output: Path | None = None) -> dict:
         if label == "automated":
             auto_oof, auto_test = oof, (p if len(test) else None)
 
+    # every real reply (labelled or not): the corpus for template evidence and duplicates
+    corpus = (
+        real_replies(Path(cfg.data_dir) if cfg.data_dir else DEFAULT_DATA_DIR)
+        if (is_real.any())
+        else None
+    )
     corpus_params = None
-    if cfg.corpus_evidence and is_real.any():
+    if cfg.corpus_evidence and corpus is not None:
         corpus_params, metrics["automated_with_corpus_evidence"] = fit_corpus_combination(
-            rows, is_train, is_real, auto_oof, auto_test, cfg
+            rows, is_train, is_real, auto_oof, auto_test, corpus, cfg
         )
     if cfg.baselines and len(test):
-        metrics["baselines"] = _baselines(rows, is_train, X, n_emb, featurizer, cfg)
+        metrics["baselines"] = _baselines(rows, is_train, X, n_emb, featurizer, folds, corpus, cfg)
 
     split_desc = (
         f"real replies split by brand, {cfg.test_share:.0%} of rows held out "
@@ -332,7 +317,7 @@ def train(config: Path | TrainConfig, output: Path | None = None) -> dict:
     return meta
 
 
-def fit_corpus_combination(rows, is_train, is_real, auto_oof, auto_test, cfg):
+def fit_corpus_combination(rows, is_train, is_real, auto_oof, auto_test, corpus, cfg):
     """Fit how corpus evidence (template size and recipients over the whole real corpus)
     combines with the per-reply ``automated`` probability, on the training rows' out-of-fold
     probabilities; report the combination on the test brands.
@@ -344,12 +329,10 @@ def fit_corpus_combination(rows, is_train, is_real, auto_oof, auto_test, cfg):
     from .corpus_evidence import (
         COMBINE_C,
         INDEX_SETTINGS,
-        _fit,
         corpus_template_features,
+        fit_combination,
     )
-    from .data import real_replies
 
-    corpus = real_replies(Path(cfg.data_dir) if cfg.data_dir else DEFAULT_DATA_DIR)
     found = corpus_template_features(corpus)
     found["item_id"] = corpus["item_id"].to_numpy()
     feats = rows[["item_id"]].merge(found, on="item_id", how="left")
@@ -359,18 +342,18 @@ def fit_corpus_combination(rows, is_train, is_real, auto_oof, auto_test, cfg):
     train_real = is_real[is_train]
     tr_idx = np.flatnonzero(is_train)[train_real]
     Xtr = corpus_features(auto_oof[train_real], size[tr_idx], recs[tr_idx])
-    folds = _grouped_folds(rows["group"].to_numpy()[tr_idx], cfg.n_folds, cfg.seed)
+    folds = grouped_folds(rows["group"].to_numpy()[tr_idx], cfg.n_folds, cfg.seed)
     oof = np.zeros(len(tr_idx))
     for k in np.unique(folds):
         te = folds == k
-        oof[te] = _fit(Xtr[~te], y[tr_idx][~te], cfg.seed).predict_proba(Xtr[te])[:, 1]
-    model = _fit(Xtr, y[tr_idx], cfg.seed)
+        oof[te] = fit_combination(Xtr[~te], y[tr_idx][~te], cfg.seed).predict_proba(Xtr[te])[:, 1]
+    model = fit_combination(Xtr, y[tr_idx], cfg.seed)
     params = {
         "version": 1,
         "features": list(CORPUS_FEATURES),
         "coef": [round(float(c), 6) for c in model.coef_[0]],
         "intercept": round(float(model.intercept_[0]), 6),
-        "threshold": round(_best_threshold(y[tr_idx], oof, cfg.threshold_metric), 4),
+        "threshold": round(best_threshold(y[tr_idx], oof, cfg.threshold_metric), 4),
         "index": dict(INDEX_SETTINGS),
         "fit": {
             "p_source": "oof",
@@ -390,17 +373,10 @@ def fit_corpus_combination(rows, is_train, is_real, auto_oof, auto_test, cfg):
     return params, report
 
 
-def _baselines(rows, is_train, X, n_emb, featurizer, cfg) -> dict:
+def _baselines(rows, is_train, X, n_emb, featurizer, folds, corpus, cfg) -> dict:
     test = rows[~is_train]
-    real_all = None
-    data_dir = Path(cfg.data_dir) if cfg.data_dir else DEFAULT_DATA_DIR
-    if (rows["source"] != "written").any():
-        from .data import real_replies
-
-        real_all = real_replies(data_dir)
-    lex = lexicon_baseline(test, featurizer, real_all)
+    lex = lexicon_baseline(test, featurizer, corpus)
     tfidf = tfidf_baseline(rows[is_train], test, cfg.seed)
-    folds = _grouped_folds(rows.loc[is_train, "group"].to_numpy(), cfg.n_folds, cfg.seed)
     is_real = (rows["source"] != "written").to_numpy()
     out = {"lexicon": {}, "tfidf_logreg": {}, "embedding_only": {}}
     for label in LABELS:

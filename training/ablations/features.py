@@ -22,7 +22,8 @@ from cuecoder.model.encoder import OnnxEncoder
 from cuecoder.model.folder import DEFAULT_MODEL
 from cuecoder.train.heads import make_head
 from cuecoder.train.metrics import krippendorff_alpha
-from cuecoder.train.pipeline import TrainConfig, _best_threshold, _grouped_folds, load_training_data
+from cuecoder.train.pipeline import TrainConfig, load_training_data
+from cuecoder.train.selection import best_threshold, grouped_folds
 
 
 def design(rows: pd.DataFrame, model_dir: Path) -> dict[str, np.ndarray]:
@@ -48,7 +49,7 @@ def oof_alpha(X, y, folds, weights, is_real, C, by):
         oof[va] = head.predict_proba(X[va])[:, 1]
     r = is_real
     if by == "f1":
-        t = _best_threshold(y[r], oof[r])
+        t = best_threshold(y[r], oof[r])
     else:
         grid = np.unique(np.round(oof[r], 3))
         t = max(grid, key=lambda t: krippendorff_alpha(y[r], (oof[r] >= t).astype(int)))
@@ -70,7 +71,7 @@ def main() -> None:
         parts = design(rows, DEFAULT_MODEL)
         np.savez(args.cache, **parts)
     is_real = (rows["source"] != "written").to_numpy()
-    folds = _grouped_folds(rows["group"].to_numpy(), 5, 0)
+    folds = grouped_folds(rows["group"].to_numpy(), 5, 0)
     variants = {
         "emb": (["emb"], 1.0, "f1"),
         "emb+feats": (["emb", "feats"], 1.0, "f1"),

@@ -36,7 +36,8 @@ from cuecoder.model.encoder import OnnxEncoder
 from cuecoder.model.folder import DEFAULT_MODEL
 from cuecoder.train.data import data_hash
 from cuecoder.train.metrics import binary_report, krippendorff_alpha
-from cuecoder.train.pipeline import TrainConfig, _grouped_folds, fit_label, load_training_data
+from cuecoder.train.pipeline import TrainConfig, fit_label, load_training_data
+from cuecoder.train.selection import grouped_folds
 
 N_BOOT = 1000  # brand-cluster bootstrap replicates of the alpha difference
 
@@ -76,7 +77,7 @@ def evaluate(X, rows, cfg) -> dict:
     """Heads by ``fit_label`` on the training rows; per-label report on the test rows."""
     is_train = (rows["split"] == "train").to_numpy()
     is_real = (rows["source"] != "written").to_numpy()
-    folds = _grouped_folds(rows.loc[is_train, "group"].to_numpy(), cfg.n_folds, cfg.seed)
+    folds = grouped_folds(rows.loc[is_train, "group"].to_numpy(), cfg.n_folds, cfg.seed)
     real_tr = is_real[is_train]
     out = {}
     for label in LABELS:

@@ -2,7 +2,7 @@
 
 Protocol (as ``features.py``): grouped 5-fold out-of-fold (OOF) predictions of the real
 training replies (split ``train``; folds by brand for real rows, by industry for written
-ones, ``_grouped_folds``). Variants per head:
+ones, ``grouped_folds``). Variants per head:
 
 - ``default``: the default recipe, real + written rows, all at weight 1;
 - ``+<set> w=1`` / ``+<set> w=.3``: the same, plus the rows of one out-of-domain set
@@ -52,7 +52,8 @@ from cuecoder.train.data import DEFAULT_DATA_DIR, data_hash
 from cuecoder.train.heads import make_head
 from cuecoder.train.metrics import binary_report, krippendorff_alpha
 from cuecoder.train.out_of_domain import INFORMS, load_out_of_domain
-from cuecoder.train.pipeline import TrainConfig, _best_threshold, _grouped_folds, load_training_data
+from cuecoder.train.pipeline import TrainConfig, load_training_data
+from cuecoder.train.selection import best_threshold, grouped_folds
 
 HEADS = ("listening", "openness")
 WEIGHTS = (1.0, 0.3)
@@ -97,7 +98,7 @@ def oof_proba(X, y, folds, X_ood, y_ood, w_ood, C):
 def threshold(y, p, is_real, min_real_positives):
     """The pipeline's rule (``fit_label``): real rows if enough positives, else all."""
     sel = is_real if y[is_real].sum() >= min_real_positives else np.ones(len(y), bool)
-    return _best_threshold(y[sel], p[sel])
+    return best_threshold(y[sel], p[sel])
 
 
 def alpha(y, pred):
@@ -143,7 +144,7 @@ def main() -> None:
     X, Xte = X_all[is_train], X_all[~is_train]
     is_real = (tr["source"] != "written").to_numpy()
     brands = tr["group"].to_numpy()[is_real]
-    folds = {s: _grouped_folds(tr["group"].to_numpy(), cfg.n_folds, s) for s in FOLD_SEEDS}
+    folds = {s: grouped_folds(tr["group"].to_numpy(), cfg.n_folds, s) for s in FOLD_SEEDS}
     print(
         f"train rows {len(tr)} (real {is_real.sum()}, brands {len(np.unique(brands))}); "
         f"test rows {(~is_train).sum()} ({rows.loc[~is_train, 'brand'].nunique()} brands); "
