@@ -5,6 +5,7 @@ Run: ``python benchmarks/bench_mediation.py``. Prints times and the ratio; asser
 
 from __future__ import annotations
 
+import os
 import time
 
 import numpy as np
@@ -14,7 +15,7 @@ import pingouin as pg
 from cuecoder.stats import mediate
 
 N, N_BOOT, SEED = 2_000, 5_000, 0
-REPEATS = 3  # best of 3 runs each (timeit's convention); medians printed too
+REPEATS = 5  # best of 5 runs each (timeit's convention); medians printed too
 
 
 def main() -> None:
@@ -35,6 +36,10 @@ def main() -> None:
     t_ours, med_ours, ours = best_of(
         REPEATS, lambda: mediate(df, x="x", m="m", y="y", n_boot=N_BOOT, ci="bc", seed=SEED)
     )
+    t_one, med_one, one = best_of(
+        REPEATS,
+        lambda: mediate(df, x="x", m="m", y="y", n_boot=N_BOOT, ci="bc", seed=SEED, n_jobs=1),
+    )
     t_pg, med_pg, ref = best_of(
         REPEATS,
         lambda: pg.mediation_analysis(data=df, x="x", m="m", y="y", n_boot=N_BOOT, seed=SEED),
@@ -50,8 +55,19 @@ def main() -> None:
         f"pingouin  {t_pg:8.3f} s (median {med_pg:.3f})  indirect {ref_ind.coef:.6f}  "
         f"CI [{ref_ind['CI2.5']:.4f}, {ref_ind['CI97.5']:.4f}]  se {ref_ind.se:.4f}"
     )
+    print(
+        f"cuecoder, one thread (n_jobs=1)  {t_one:8.3f} s (median {med_one:.3f}), "
+        f"same table as with every core: {one.equals(ours)}"
+    )
     print(f"|point difference| = {abs(ind.coef - ref_ind.coef):.2e}")
-    print(f"speed-up: {t_pg / t_ours:.1f}x (best of {REPEATS}), {med_pg / med_ours:.1f}x (medians)")
+    print(
+        f"speed-up, every core ({os.cpu_count()}): {t_pg / t_ours:.1f}x (best of {REPEATS}), "
+        f"{med_pg / med_ours:.1f}x (medians)"
+    )
+    print(
+        f"speed-up, one thread: {t_pg / t_one:.1f}x (best of {REPEATS}), "
+        f"{med_pg / med_one:.1f}x (medians)"
+    )
 
 
 if __name__ == "__main__":

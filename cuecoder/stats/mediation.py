@@ -5,14 +5,17 @@ moderator acts on the first stage, X -> M), 14 (on the second stage, M -> Y) and
 both). Every equation is an OLS regression; indirect effects are products of
 coefficients and are tested with a nonparametric bootstrap that resamples rows. The
 bootstrap is vectorized: each resample is a vector of row counts, the weighted cross
-products of all variables for a chunk of resamples are one matrix product, and every
-equation is solved from its block of those cross products at once.
+products of all variables for a block of resamples are one matrix product (blocks run
+on threads, each from its own seeded stream), and every equation is solved for all
+resamples at once from its part of those cross products.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Literal
 
@@ -321,6 +324,35 @@ def _interval(
 
 
 # ----------------------------------------------------------------------------- bootstrap
+def _resample_blocks(
+    n: int, n_boot: int, seed: int | None
+) -> list[tuple[int, np.random.Generator]]:
+    """Blocks of resamples, each with its own random stream: ``(size, generator)``.
+
+    Block sizes and streams (children of ``np.random.SeedSequence(seed)``) depend only
+    on ``n``, ``n_boot`` and ``seed``, so the draws are the same whichever thread runs
+    which block.
+    """
+    block = max(1, CHUNK_CELLS // n)
+    sizes = [min(block, n_boot - start) for start in range(0, n_boot, block)]
+    streams = np.random.SeedSequence(seed).spawn(len(sizes))
+    return [(size, np.random.default_rng(s)) for size, s in zip(sizes, streams, strict=True)]
+
+
+def _draw(n: int, size: int, rng: np.random.Generator) -> np.ndarray:
+    """(size, n) row indices of ``size`` resamples."""
+    return rng.integers(0, n, size=(size, n))
+
+
+def _n_threads(n_jobs: int | None) -> int:
+    """Threads for ``n_jobs``: None or -1 means every core this process may use."""
+    if n_jobs is None or n_jobs == -1:
+        if hasattr(os, "sched_getaffinity"):
+            return len(os.sched_getaffinity(0))
+        return os.cpu_count() or 1
+    return int(n_jobs)
+
+
 def _bootstrap(
     dz: np.ndarray,
     eqs: list[_Equation],
@@ -329,39 +361,48 @@ def _bootstrap(
     effect_fn,
     n_boot: int,
     seed: int | None,
+    n_jobs: int | None = None,
 ) -> np.ndarray:
-    """(n_boot, n_effects) bootstrap distribution; row resampling drawn in chunks."""
+    """(n_boot, n_effects) bootstrap distribution.
+
+    Each block of resamples is drawn from its own stream, counted (how often each row is
+    drawn) and multiplied into cross products; blocks run on ``n_jobs`` threads (numpy
+    releases the GIL while drawing, counting and multiplying), and the regressions of
+    all resamples are then solved at once.
+    """
     n, q = dz.shape
-    rng = np.random.default_rng(seed)
     iu = np.triu_indices(q)
     products = dz[:, iu[0]] * dz[:, iu[1]]  # (n, pairs): one column per cross product
-    chunk = max(1, CHUNK_CELLS // n)
-    block = max(1, BLAS_SINGLE_THREAD_SIZE // (n * products.shape[1]))
-    out = []
-    dropped = 0
-    ones = np.ones(chunk * n)
-    for start in range(0, n_boot, chunk):
-        size = min(chunk, n_boot - start)
-        draws = rng.integers(0, n, size=(size, n))
+    pairs = products.shape[1]
+    step = max(1, BLAS_SINGLE_THREAD_SIZE // (n * pairs))
+
+    def cross_products(task: tuple[int, np.random.Generator]) -> np.ndarray:
+        size, rng = task
+        draws = _draw(n, size, rng)
         draws += (np.arange(size) * n)[:, None]  # in place: row r counts into [r*n, r*n+n)
-        # float counts straight from bincount (weights of one): no int -> float copy
-        counts = np.bincount(draws.ravel(), weights=ones[: size * n], minlength=size * n)
-        counts = counts.reshape(size, n)
-        flat = np.empty((size, products.shape[1]))
-        for row in range(0, size, block):  # small products keep BLAS on one thread
-            np.matmul(counts[row : row + block], products, out=flat[row : row + block])
-        cross = _symmetric(flat, q, iu)
-        coefs, ok = _solve_batched(cross, eqs, index, scale)
-        values = effect_fn(coefs)
-        dropped += int((~ok).sum())
-        out.append(values[ok])
+        counts = np.bincount(draws.ravel(), minlength=size * n).reshape(size, n)
+        flat = np.empty((size, pairs))
+        for row in range(0, size, step):  # small products keep BLAS on one thread
+            np.matmul(counts[row : row + step], products, out=flat[row : row + step])
+        return flat
+
+    blocks = _resample_blocks(n, n_boot, seed)
+    threads = min(_n_threads(n_jobs), len(blocks))
+    if threads > 1:
+        with ThreadPoolExecutor(threads) as pool:
+            flat = list(pool.map(cross_products, blocks))
+    else:
+        flat = [cross_products(block) for block in blocks]
+    coefs, ok = _solve_batched(_symmetric(np.concatenate(flat), q, iu), eqs, index, scale)
+    values = effect_fn(coefs)
+    dropped = int((~ok).sum())
     if dropped:
         logger.warning(
             "%d of %d bootstrap resamples had a singular design and were dropped.",
             dropped,
             n_boot,
         )
-    return np.concatenate(out, axis=0)
+    return values[ok]
 
 
 def _jackknife(dz, eqs, index, scale, effect_fn) -> np.ndarray:
@@ -401,6 +442,7 @@ def mediate(
     alpha: float = 0.05,
     seed: int | None = 0,
     return_dist: bool = False,
+    n_jobs: int | None = None,
 ) -> pd.DataFrame | tuple[pd.DataFrame, pd.DataFrame]:
     """Mediation and moderated mediation (PROCESS models 4, 7, 14, 58) with a bootstrap.
 
@@ -433,9 +475,13 @@ def mediate(
     alpha : float
         1 - confidence level.
     seed : int or None
-        Seed of ``np.random.default_rng`` for the resamples.
+        Seed of the resamples (``np.random.SeedSequence(seed)``; each block of resamples
+        draws from its own child stream).
     return_dist : bool
         Also return the bootstrap draws (one column per indirect effect / index).
+    n_jobs : int or None
+        Threads for the bootstrap; None or -1 uses every available core. The result is
+        identical for any value.
 
     Returns
     -------
@@ -504,7 +550,7 @@ def mediate(
     4  indirect  0.22    0.15     0.30
     """
     mediators, outcomes, covariates = as_list(m), as_list(y), as_list(covar)
-    _check_options(x, mediators, outcomes, covariates, moderator, stage, n_boot, ci, alpha)
+    _check_options(x, mediators, outcomes, covariates, moderator, stage, n_boot, ci, alpha, n_jobs)
     if moderator is None:
         stage_used = None
     else:
@@ -569,7 +615,7 @@ def mediate(
     dz = (raw - center) / scale
     boot = np.empty((0, len(labels)))
     if n_boot > 0:
-        boot = _bootstrap(dz, eqs, index, scale, lambda c: effect_fn(c)[1], n_boot, seed)
+        boot = _bootstrap(dz, eqs, index, scale, lambda c: effect_fn(c)[1], n_boot, seed, n_jobs)
     jack = None
     if ci == "bca" and n_boot > 0:
         jack = _jackknife(dz, eqs, index, scale, lambda c: effect_fn(c)[1])
@@ -627,7 +673,9 @@ def mediate(
     return table
 
 
-def _check_options(x, mediators, outcomes, covariates, moderator, stage, n_boot, ci, alpha):
+def _check_options(
+    x, mediators, outcomes, covariates, moderator, stage, n_boot, ci, alpha, n_jobs=None
+):
     if not isinstance(x, str):
         raise CuecoderError(Errors.E307.format(name="x", requirement="one column name", value=x))
     for name, values in (("m", mediators), ("y", outcomes)):
@@ -655,6 +703,16 @@ def _check_options(x, mediators, outcomes, covariates, moderator, stage, n_boot,
     if not 0 < alpha < 1:
         raise CuecoderError(
             Errors.E307.format(name="alpha", requirement="between 0 and 1", value=alpha)
+        )
+    if n_jobs is not None and (
+        isinstance(n_jobs, bool)
+        or not isinstance(n_jobs, int | np.integer)
+        or not (n_jobs >= 1 or n_jobs == -1)
+    ):
+        raise CuecoderError(
+            Errors.E307.format(
+                name="n_jobs", requirement="None, -1 (every core) or an integer >= 1", value=n_jobs
+            )
         )
 
 

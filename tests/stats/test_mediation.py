@@ -119,8 +119,9 @@ def test_bootstrap_draws_equal_loop_over_resamples(make_data):
         seed=11,
         return_dist=True,
     )
-    rng = np.random.default_rng(11)
-    draws = rng.integers(0, len(df), size=(n_boot, len(df)))
+    blocks = mediation_module._resample_blocks(len(df), n_boot, seed=11)
+    draws = np.concatenate([mediation_module._draw(len(df), size, rng) for size, rng in blocks])
+    assert draws.shape == (n_boot, len(df))
     for k in range(n_boot):
         s = df.iloc[draws[k]].assign(xw=lambda d: d.x * d.w)
         fa, fb = ols(s, "m", ["x", "w", "xw"]), ols(s, "y", ["x", "m"])
@@ -130,13 +131,21 @@ def test_bootstrap_draws_equal_loop_over_resamples(make_data):
         np.testing.assert_allclose(dist.iloc[k, 2], fa.params["xw"] * fb.params["m"], atol=1e-8)
 
 
-def test_same_seed_same_result_and_chunking_invariant(monkeypatch, sim_data):
-    one = mediate(sim_data, x="x", m="m", y="y", n_boot=300, seed=5)
-    two = mediate(sim_data, x="x", m="m", y="y", n_boot=300, seed=5)
+def test_same_seed_same_result_whatever_the_threads(sim_data):
+    one = mediate(sim_data, x="x", m="m", y="y", n_boot=300, seed=5, n_jobs=1)
+    two = mediate(sim_data, x="x", m="m", y="y", n_boot=300, seed=5, n_jobs=1)
     pd.testing.assert_frame_equal(one, two)
-    monkeypatch.setattr(mediation_module, "CHUNK_CELLS", 7 * len(sim_data))
-    chunked = mediate(sim_data, x="x", m="m", y="y", n_boot=300, seed=5)
-    pd.testing.assert_frame_equal(one, chunked)
+    for n_jobs in (2, 3, None):
+        threaded = mediate(sim_data, x="x", m="m", y="y", n_boot=300, seed=5, n_jobs=n_jobs)
+        pd.testing.assert_frame_equal(one, threaded)
+    other = mediate(sim_data, x="x", m="m", y="y", n_boot=300, seed=6, n_jobs=1)
+    assert not np.allclose(one["ci_low"], other["ci_low"], equal_nan=True)
+
+
+@pytest.mark.parametrize("n_jobs", [0, -2, 1.5, True, "2"])
+def test_bad_n_jobs_is_named(sim_data, n_jobs):
+    with pytest.raises(CuecoderError, match="n_jobs"):
+        mediate(sim_data, x="x", m="m", y="y", n_boot=10, n_jobs=n_jobs)
 
 
 @pytest.mark.parametrize(
