@@ -22,6 +22,23 @@ def subcode_counts(frame: pd.DataFrame) -> pd.Series:
     return codes[codes.isin(ALL_SUBCODES)].value_counts().reindex(ALL_SUBCODES, fill_value=0)
 
 
+def agreement_table(both: pd.DataFrame) -> pd.DataFrame:
+    """Per label: alpha and raw agreement between ``<label>_1`` and ``<label>_2``."""
+    rows = []
+    for label in LABELS:
+        a, b = both[f"{label}_1"], both[f"{label}_2"]
+        rows.append(
+            {
+                "label": label,
+                "alpha": round(krippendorff_alpha(a, b), 3),
+                "agreement": round((a == b).mean(), 3),
+                "1s pass 1": int(a.sum()),
+                "1s pass 2": int(b.sum()),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR)
@@ -36,23 +53,17 @@ def main() -> None:
     table.insert(1, "brands", real.groupby("source")["brand"].nunique())
     print(table.to_markdown(), "\n")
 
-    print("## Second pass (blind, 200 replies)\n")
-    p2 = read_label_files([CORPORA / "labels" / "real_pass2.csv"])
-    both = p2.merge(read_label_files(pass1), on="item_id", suffixes=("_2", "_1"))
-    rows = []
-    for label in LABELS:
-        a, b = both[f"{label}_1"], both[f"{label}_2"]
-        rows.append(
-            {
-                "label": label,
-                "alpha": round(krippendorff_alpha(a, b), 3),
-                "agreement": round((a == b).mean(), 3),
-                "1s pass 1": int(a.sum()),
-                "1s pass 2": int(b.sum()),
-            }
+    first = read_label_files(pass1)
+    for title, path in (
+        ("Second pass (blind, 200 replies)", "real_pass2.csv"),
+        ("Held-out brands coded twice (blind, every test reply)", "real_test_pass2.csv"),
+    ):
+        print(f"## {title}\n")
+        both = read_label_files([CORPORA / "labels" / path]).merge(
+            first, on="item_id", suffixes=("_2", "_1")
         )
-    print(f"n = {len(both)}\n")
-    print(pd.DataFrame(rows).to_markdown(index=False), "\n")
+        print(f"n = {len(both)}\n")
+        print(agreement_table(both).to_markdown(index=False), "\n")
 
     print("## Written replies\n")
     print(f"{len(written)} reply/context pairs.\n")
