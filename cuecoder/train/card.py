@@ -17,8 +17,13 @@ LIMITS = """\
   judges from the reply alone, as the codebook says, and is less sure.
 - A single reply often cannot show that it is a template: score a corpus with
   `corpus_evidence=True` (or `cuecoder score`) to use repeats across replies.
-- int8 activations are quantized per batch: scores move by about 0.01 with the batch
-  composition; labels rarely change.
+- The model agrees with a coder far less than two coders agree with each other (see the
+  human benchmark above): use its labels for large-sample estimates, and hand-code a
+  sample of your own corpus to check it before relying on single replies.
+- The encoder is int8: against fp32 embeddings, about 2% of labels per label change
+  (`benchmarks/bench_quantization.py`). Each reply is encoded on its own by default;
+  with `batch_size > 1`, int8 activations are quantized per batch and scores move
+  slightly with the batch composition.
 """
 
 
@@ -77,6 +82,27 @@ def write_card(folder: Path, meta: dict, rows: pd.DataFrame) -> Path:
             "corpus (`corpus_evidence=True`), same test brands:",
             "",
             _table({"automated": metrics["automated_with_corpus_evidence"]}),
+            "",
+        ]
+    if metrics.get("human_benchmark"):
+        bench = metrics["human_benchmark"]
+        lines = [
+            "| label | n | alpha, coder 1 vs coder 2 | alpha, model vs coder 1 | "
+            "alpha, model vs coder 2 |",
+            "| --- | --- | --- | --- | --- |",
+        ]
+        for label, m in bench.items():
+            lines.append(
+                f"| {label} | {m['n']} | {m['alpha_coders']:.3f} | "
+                f"{m['alpha_model_first']:.3f} | {m['alpha_model_second']:.3f} |"
+            )
+        parts += [
+            "### Human benchmark",
+            "",
+            "The same test replies coded a second time by other coders, blind to the first "
+            "coding: how well two people agree, beside how well the model agrees with each.",
+            "",
+            *lines,
             "",
         ]
     for name, block in metrics.get("baselines", {}).items():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 
 def krippendorff_alpha(*codings: np.ndarray) -> float:
@@ -87,4 +88,43 @@ def binary_report(y: np.ndarray, pred: np.ndarray, proba: np.ndarray | None = No
     }
     if proba is not None:
         out["ece"] = expected_calibration_error(y, proba)
+    return out
+
+
+def human_benchmark(
+    first: pd.DataFrame, second: pd.DataFrame, predicted: dict[str, np.ndarray], labels
+) -> dict:
+    """How the model agrees with two coders, beside how the coders agree with each other.
+
+    Parameters
+    ----------
+    first : pandas.DataFrame
+        The rows evaluated (``item_id`` and one 0/1 column per label): the first coding.
+    second : pandas.DataFrame
+        A second, blind coding of some or all of those rows (``item_id`` and labels).
+    predicted : dict of str to array
+        The model's 0/1 label per row of ``first``, by label.
+    labels : sequence of str
+        Labels to report.
+
+    Returns
+    -------
+    dict
+        Per label: ``n`` (rows coded twice), ``alpha_coders`` (first vs second coding),
+        ``alpha_model_first`` and ``alpha_model_second`` (the model vs each coding).
+    """
+    position = pd.Series(np.arange(len(first)), index=first["item_id"].to_numpy())
+    both = second[second["item_id"].isin(position.index)]
+    rows = position.loc[both["item_id"]].to_numpy()
+    out = {}
+    for label in labels:
+        a = first[label].to_numpy()[rows]
+        b = both[label].to_numpy()
+        m = np.asarray(predicted[label]).astype(int)[rows]
+        out[label] = {
+            "n": len(rows),
+            "alpha_coders": round(krippendorff_alpha(a, b), 4),
+            "alpha_model_first": round(krippendorff_alpha(a, m), 4),
+            "alpha_model_second": round(krippendorff_alpha(b, m), 4),
+        }
     return out

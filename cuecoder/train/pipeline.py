@@ -45,10 +45,11 @@ from .data import (
     data_hash,
     load_real,
     load_written,
+    read_label_files,
     real_replies,
 )
 from .heads import check_parity, export_head, make_head
-from .metrics import binary_report
+from .metrics import binary_report, human_benchmark
 from .selection import best_threshold, grouped_folds
 
 logger = logging.getLogger(__name__)
@@ -68,6 +69,7 @@ class TrainConfig:
     test_share: float = 0.25
     max_written: int | None = None
     max_real: int | None = None
+    second_coding: list[str] = field(default_factory=list)
     encoder_source: str = "export"
     head: str = "logreg"
     C: list[float] = field(default_factory=lambda: [0.01, 0.03, 0.1, 0.3, 1.0])
@@ -249,6 +251,7 @@ def train(config: Path | TrainConfig, output: Path | None = None) -> dict:
 
     heads, thresholds, fit_info, metrics = {}, {}, {}, {"model": {}, "n_test": int(len(test))}
     (tmp / "heads").mkdir()
+    test_labels: dict[str, np.ndarray] = {}
     for label in LABELS:
         y = rows[label].to_numpy()
         head, C, thr, info, oof = fit_label(X[is_train], y[is_train], folds, is_real[is_train], cfg)
@@ -260,8 +263,13 @@ def train(config: Path | TrainConfig, output: Path | None = None) -> dict:
         if len(test):
             p = head.predict_proba(X[~is_train])[:, 1]
             metrics["model"][label] = binary_report(y[~is_train], p >= thr, p)
+            test_labels[label] = p >= thr
         if label == "automated":
             auto_oof, auto_test = oof, (p if len(test) else None)
+
+    if cfg.second_coding and len(test):
+        second = read_label_files(_expand(cfg.second_coding))
+        metrics["human_benchmark"] = human_benchmark(test, second, test_labels, LABELS)
 
     # every real reply (labelled or not): the corpus for template evidence and duplicates
     corpus = (

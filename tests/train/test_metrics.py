@@ -3,7 +3,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from cuecoder.train.metrics import binary_report, expected_calibration_error, krippendorff_alpha
+import pandas as pd
+
+from cuecoder.train.metrics import (
+    binary_report,
+    expected_calibration_error,
+    human_benchmark,
+    krippendorff_alpha,
+)
 
 
 def test_alpha_matches_hand_computation():
@@ -33,3 +40,22 @@ def test_ece_and_report():
     assert expected_calibration_error(y, np.array([0.0, 1.0, 0.0, 1.0])) == pytest.approx(1.0)
     rep = binary_report([1, 1, 0, 0], [1, 0, 0, 1])
     assert rep["precision"] == 0.5 and rep["recall"] == 0.5 and rep["support"] == 2
+
+
+def test_human_benchmark_pairs_codings_by_id_not_by_position():
+    rng = np.random.default_rng(0)
+    first = pd.DataFrame({"item_id": [f"r{i}" for i in range(200)], "x": rng.integers(0, 2, 200)})
+    # the second coding covers 150 of the rows, in another order, and flips 15 codes
+    second = first.iloc[:150].sample(frac=1, random_state=1).copy()
+    flip = second.index[:15]
+    second.loc[flip, "x"] = 1 - second.loc[flip, "x"]
+    model = first["x"].to_numpy().copy()  # agrees with the first coder everywhere
+    out = human_benchmark(first, second, {"x": model}, ["x"])["x"]
+    assert out["n"] == 150
+    assert out["alpha_model_first"] == 1.0
+    expected = krippendorff_alpha(
+        first.set_index("item_id").loc[second["item_id"], "x"], second["x"]
+    )
+    assert out["alpha_coders"] == pytest.approx(expected, abs=1e-4)
+    assert out["alpha_model_second"] == out["alpha_coders"]
+    assert out["alpha_coders"] < 1.0
