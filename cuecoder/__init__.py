@@ -15,6 +15,7 @@ from .coder import Coder, load  # noqa: E402
 from .corpus.batch import score_corpus  # noqa: E402
 from .errors import CuecoderError, ModelError  # noqa: E402
 from .stats import aggregate, join_survey, mediate, mediation_model, sem, sem_by_cue  # noqa: E402
+from .validate import validate  # noqa: E402
 
 __all__ = [
     "Coder",
@@ -28,5 +29,6 @@ __all__ = [
     "sem",
     "score_corpus",
     "sem_by_cue",
+    "validate",
     "__version__",
 ]

@@ -34,6 +34,12 @@ class Errors:
     E105 = "Can't read '{path}': {reason}."
     E106 = "No input files found under '{path}' (looked for {supported})."
     E107 = "Invalid --shard '{value}': use i/N with 0 <= i < N, e.g. 0/4."
+    E108 = "Column '{column}' of {source} must hold 0/1 codes; found {values}."
+    E109 = "{source} has {n} repeated ids in '{column}', e.g. {examples}; give each id once."
+    E110 = (
+        "No {what}: the scores have {scores} and the codes have {codes}. "
+        "Codes need a 0/1 column named after a cue, scores a '<cue>_label' column."
+    )
 
     # --- batch scoring (E5xx)
     E501 = (
