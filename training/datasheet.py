@@ -1,6 +1,6 @@
 """Print the datasheet tables of corpora/README.md from the label files.
 
-    python training/datasheet.py [--data-dir ../shared/data]
+python training/datasheet.py [--data-dir ../shared/data]
 """
 
 from __future__ import annotations

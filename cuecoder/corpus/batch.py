@@ -95,7 +95,7 @@ def parse_shard(value: str | tuple[int, int] | None) -> tuple[int, int] | None:
     if value is None:
         return None
     try:
-        i, n = (value.split("/") if isinstance(value, str) else value)
+        i, n = value.split("/") if isinstance(value, str) else value
         i, n = int(i), int(n)
     except (TypeError, ValueError):
         raise CuecoderError(Errors.E107.format(value=value)) from None
@@ -134,8 +134,9 @@ def score_frame(
     """
     texts = frame[cio.TEXT].tolist()
     contexts = [c if isinstance(c, str) else None for c in frame[cio.CONTEXT]]
-    keys = pd.Series([t if c is None else f"{t}\x00\x01{c}" for t, c in zip(texts, contexts,
-                                                                            strict=True)])
+    keys = pd.Series(
+        [t if c is None else f"{t}\x00\x01{c}" for t, c in zip(texts, contexts, strict=True)]
+    )
     codes, uniques = pd.factorize(keys, sort=False)
     first = np.unique(codes, return_index=True)[1]  # first row of each distinct pair
     with warnings.catch_warnings():
@@ -150,8 +151,10 @@ def score_frame(
         found = index.lookup(texts, frame[cio.ACCOUNT].tolist())
         table["automated_reply"] = table["automated"]
         table["automated"] = combine_automated(
-            table["automated"].to_numpy(), found["template_size"].to_numpy(),
-            found["template_recipients"].to_numpy(), coder.meta.get("corpus_evidence"),
+            table["automated"].to_numpy(),
+            found["template_size"].to_numpy(),
+            found["template_recipients"].to_numpy(),
+            coder.meta.get("corpus_evidence"),
         )
         table["automated_label"] = (
             table["automated"] >= coder.threshold("automated", corpus_evidence=True)
@@ -165,14 +168,16 @@ def score_frame(
         table = table[order[:at] + list(TEMPLATE_COLUMNS) + order[at:]]
     table["evidence"] = [json.dumps(ev, ensure_ascii=False) for ev in table["evidence"]]
     kept = frame.drop(columns=[cio.ID, cio.TEXT, cio.CONTEXT, cio.ACCOUNT, cio.RECIPIENT])
-    kept = kept.rename(columns={c: f"{c}_input" for c in kept.columns if c in table.columns
-                                or c == id_name})
+    kept = kept.rename(
+        columns={c: f"{c}_input" for c in kept.columns if c in table.columns or c == id_name}
+    )
     head = pd.DataFrame({id_name: frame[cio.ID].astype(object).to_numpy()})
     return pd.concat([head, kept.reset_index(drop=True), table], axis=1)
 
 
-def output_meta(coder_labels: Sequence[str], kept: Sequence[str], id_name: str,
-                corpus_evidence: bool) -> pd.DataFrame:
+def output_meta(
+    coder_labels: Sequence[str], kept: Sequence[str], id_name: str, corpus_evidence: bool
+) -> pd.DataFrame:
     """An empty frame with the columns and dtypes :func:`score_frame` returns."""
     cols: dict[str, pd.Series] = {id_name: pd.Series([], dtype=object)}
     for k in kept:
@@ -222,8 +227,9 @@ class _InlineExecutor:
     def submit(self, frame: pd.DataFrame) -> cf.Future:
         future: cf.Future = cf.Future()
         try:
-            future.set_result(score_frame(self.coder, frame, self.batch_size, self.index,
-                                          self.id_name))
+            future.set_result(
+                score_frame(self.coder, frame, self.batch_size, self.index, self.id_name)
+            )
         except Exception as exc:  # noqa: BLE001 - re-raised by result() in the caller
             future.set_exception(exc)
         return future
@@ -238,8 +244,9 @@ class _InlineExecutor:
 class _ProcessExecutor(_InlineExecutor):
     """Scores in ``workers`` processes, each loading the model once."""
 
-    def __init__(self, model_path: Path, workers: int, index, batch_size: int,
-                 id_name: str) -> None:
+    def __init__(
+        self, model_path: Path, workers: int, index, batch_size: int, id_name: str
+    ) -> None:
         n_threads = max(1, (os.cpu_count() or 1) // workers)
         self.pool = cf.ProcessPoolExecutor(
             max_workers=workers,
@@ -282,11 +289,16 @@ class _Progress:
             )
 
             self.bar = Progress(
-                TextColumn("scoring"), BarColumn(), TaskProgressColumn(),
+                TextColumn("scoring"),
+                BarColumn(),
+                TaskProgressColumn(),
                 TextColumn("{task.completed:,.0f}/~{task.total:,.0f} rows"),
                 TextColumn("{task.fields[rate]:,.0f} rows/s"),
-                TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(),
-                console=Console(stderr=True), transient=False,
+                TimeElapsedColumn(),
+                TextColumn("ETA"),
+                TimeRemainingColumn(),
+                console=Console(stderr=True),
+                transient=False,
             )
             self.task = self.bar.add_task("scoring", total=None, rate=0.0)
             self.bar.start()
@@ -296,13 +308,19 @@ class _Progress:
         now = time.perf_counter()
         rate = self.rows / max(now - self.start, 1e-9)
         if self.bar is not None:
-            self.bar.update(self.task, completed=rows_done, total=max(est_total, rows_done),
-                            rate=rate)
+            self.bar.update(
+                self.task, completed=rows_done, total=max(est_total, rows_done), rate=rate
+            )
         elif now - self.last_log >= LOG_EVERY:
             self.last_log = now
             left = max(est_total - rows_done, 0) / rate if rate else float("nan")
-            logger.info("scored %s rows (~%.0f%%), %.0f rows/s, ETA %s", f"{rows_done:,}",
-                        100 * rows_done / max(est_total, 1), rate, _hms(left))
+            logger.info(
+                "scored %s rows (~%.0f%%), %.0f rows/s, ETA %s",
+                f"{rows_done:,}",
+                100 * rows_done / max(est_total, 1),
+                rate,
+                _hms(left),
+            )
 
     def close(self) -> None:
         if self.bar is not None:
@@ -321,17 +339,25 @@ def _hms(seconds: float) -> str:
 
 def _model_token(coder) -> str:
     files = json.dumps(coder.meta.get("files", {}), sort_keys=True)
-    return f"{coder.meta['name']}@{coder.meta['version']}:" + hashlib.sha256(
-        files.encode()).hexdigest()[:16]
+    return (
+        f"{coder.meta['name']}@{coder.meta['version']}:"
+        + hashlib.sha256(files.encode()).hexdigest()[:16]
+    )
 
 
 def _fingerprint(files: list[Path], columns: cio.Columns, settings: dict) -> dict:
     """What a resumed run must share with the interrupted one (as JSON would give it)."""
-    return json.loads(json.dumps({
-        "inputs": [[str(p.resolve()), p.stat().st_size, p.stat().st_mtime_ns] for p in files],
-        "columns": dict(columns.__dict__),
-        **settings,
-    }))
+    return json.loads(
+        json.dumps(
+            {
+                "inputs": [
+                    [str(p.resolve()), p.stat().st_size, p.stat().st_mtime_ns] for p in files
+                ],
+                "columns": dict(columns.__dict__),
+                **settings,
+            }
+        )
+    )
 
 
 def _strip_ext(path: Path) -> str:
@@ -378,8 +404,7 @@ class _Manifest:
                     if entry and (folder / entry["part"]).exists():
                         self.done[int(entry["seq"])] = entry
                 if self.done:
-                    logger.info("resuming: %d chunks already scored in %s", len(self.done),
-                                folder)
+                    logger.info("resuming: %d chunks already scored in %s", len(self.done), folder)
                 self.fh = open(self.path, "a", encoding="utf-8")
                 return
         folder.mkdir(parents=True, exist_ok=True)
@@ -404,8 +429,9 @@ def _json_or_none(line: str):
         return None
 
 
-def build_template_index(files: Sequence[Path], columns: cio.Columns, chunk_rows: int,
-                         params: dict | None):
+def build_template_index(
+    files: Sequence[Path], columns: cio.Columns, chunk_rows: int, params: dict | None
+):
     """First pass for corpus evidence: a finalized template index of every input row."""
     from .templates import TemplateIndex
 
@@ -417,8 +443,12 @@ def build_template_index(files: Sequence[Path], columns: cio.Columns, chunk_rows
         index = TemplateIndex(threshold=0.8, num_perm=64, min_size=2)
     for chunk in cio.iter_chunks(files, columns, chunk_rows):
         f = chunk.frame
-        index.add(f[cio.TEXT].tolist(), accounts=f[cio.ACCOUNT].tolist(),
-                  recipients=f[cio.RECIPIENT].tolist(), ids=f[cio.ID].tolist())
+        index.add(
+            f[cio.TEXT].tolist(),
+            accounts=f[cio.ACCOUNT].tolist(),
+            recipients=f[cio.RECIPIENT].tolist(),
+            ids=f[cio.ID].tolist(),
+        )
     return index.finalize()
 
 
@@ -501,19 +531,29 @@ def score_corpus(
         raise CuecoderError(Errors.E104.format(value=engine, name="engine", valid=list(ENGINES)))
     if engine == "local" and scheduler is not None:
         raise CuecoderError(Errors.E504)
-    for name, value in (("workers", workers), ("batch_size", batch_size),
-                        ("chunk_rows", chunk_rows)):
+    for name, value in (
+        ("workers", workers),
+        ("batch_size", batch_size),
+        ("chunk_rows", chunk_rows),
+    ):
         if not isinstance(value, int | np.integer) or value < 1:
-            raise CuecoderError(Errors.E502.format(name=name, requirement="an integer >= 1",
-                                                   value=value))
+            raise CuecoderError(
+                Errors.E502.format(name=name, requirement="an integer >= 1", value=value)
+            )
     shard_t = parse_shard(shard)
     out = Path(out)
     cio.output_format(out)
     files = cio.list_inputs(path_or_paths)
     if any(p.resolve() == out.resolve() for p in files):
         raise CuecoderError(Errors.E505.format(out=out))
-    columns = cio.Columns(text=text_col, context=context_col, id=id_col, account=account_col,
-                          recipient=recipient_col, keep=parse_keep(keep))
+    columns = cio.Columns(
+        text=text_col,
+        context=context_col,
+        id=id_col,
+        account=account_col,
+        recipient=recipient_col,
+        keep=parse_keep(keep),
+    )
     # check every file's columns up front: a wrong name stops the run before any work
     for p in files:
         next(iter(cio.iter_chunks([p], columns, chunk_rows=1)), None)
@@ -522,8 +562,13 @@ def score_corpus(
 
     coder = model if isinstance(model, Coder) else load(model)
     id_name = id_col or "id"
-    settings = {"chunk_rows": chunk_rows, "batch_size": batch_size, "shard": shard_t,
-                "model": _model_token(coder), "corpus_evidence": bool(corpus_evidence)}
+    settings = {
+        "chunk_rows": chunk_rows,
+        "batch_size": batch_size,
+        "shard": shard_t,
+        "model": _model_token(coder),
+        "corpus_evidence": bool(corpus_evidence),
+    }
     folder = parts_dir(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     manifest = _Manifest(folder, _fingerprint(files, columns, settings), resume)
@@ -536,9 +581,16 @@ def score_corpus(
     if engine == "dask":
         from .dask_engine import DaskExecutor
 
-        executor = DaskExecutor(coder.path, index, batch_size, id_name, labels=coder.labels,
-                                workers=workers,
-                                scheduler=scheduler, client=client)
+        executor = DaskExecutor(
+            coder.path,
+            index,
+            batch_size,
+            id_name,
+            labels=coder.labels,
+            workers=workers,
+            scheduler=scheduler,
+            client=client,
+        )
     elif workers > 1:
         executor = _ProcessExecutor(coder.path, workers, index, batch_size, id_name)
     else:
@@ -568,8 +620,13 @@ def score_corpus(
             cio.write_jsonl_atomic(bad, folder / f"quarantine-{seq:08d}.jsonl")
         part = f"part-{seq:08d}.parquet"
         cio.write_parquet_atomic(scored, folder / part)
-        entry = {"seq": seq, "part": part, "rows": len(scored),
-                 "flagged": int(scored["truncated"].sum()), "quarantined": len(bad)}
+        entry = {
+            "seq": seq,
+            "part": part,
+            "rows": len(scored),
+            "flagged": int(scored["truncated"].sum()),
+            "quarantined": len(bad),
+        }
         manifest.commit(entry)
         counts["rows"] += len(scored)
         bar.update(counts["rows"], len(scored), state["est"])
@@ -590,8 +647,11 @@ def score_corpus(
             if chunk.frame.empty:  # every record quarantined: commit an empty part
                 empty = cf.Future()
                 kept = [c for c in chunk.frame.columns if not c.startswith("__")]
-                empty.set_result(output_meta(coder.labels, kept, id_name, bool(corpus_evidence))
-                                 if kept else meta)
+                empty.set_result(
+                    output_meta(coder.labels, kept, id_name, bool(corpus_evidence))
+                    if kept
+                    else meta
+                )
                 commit(empty, info)
                 continue
             pending[executor.submit(chunk.frame)] = info
@@ -637,11 +697,24 @@ def score_corpus(
         seconds=seconds,
         rows_per_second=(n_rows - rows_resumed) / seconds if seconds > 0 else 0.0,
     )
-    logger.info("scored %s rows (%s flagged, %s quarantined) in %.1f s, %.0f rows/s",
-                f"{summary.rows_scored:,}", f"{summary.rows_flagged:,}",
-                f"{summary.rows_quarantined:,}", seconds, summary.rows_per_second)
+    logger.info(
+        "scored %s rows (%s flagged, %s quarantined) in %.1f s, %.0f rows/s",
+        f"{summary.rows_scored:,}",
+        f"{summary.rows_flagged:,}",
+        f"{summary.rows_quarantined:,}",
+        seconds,
+        summary.rows_per_second,
+    )
     return summary
 
 
-__all__ = ["score_corpus", "score_frame", "CorpusSummary", "parse_shard", "parse_keep",
-           "quarantine_path", "parts_dir", "build_template_index"]
+__all__ = [
+    "score_corpus",
+    "score_frame",
+    "CorpusSummary",
+    "parse_shard",
+    "parse_keep",
+    "quarantine_path",
+    "parts_dir",
+    "build_template_index",
+]

@@ -55,8 +55,11 @@ def _state(token: str, model_path: str, index) -> dict:
         if state is None:
             from ..coder import load
 
-            state = {"coder": load(model_path, n_threads=1), "index": index,
-                     "lock": threading.Lock()}
+            state = {
+                "coder": load(model_path, n_threads=1),
+                "index": index,
+                "lock": threading.Lock(),
+            }
             _STATE[token] = state
         return state
 
@@ -88,8 +91,14 @@ class CuecoderPlugin(_PluginBase):
             _STATE.pop(self.token, None)
 
 
-def score_partition(frame: pd.DataFrame, token: str, model_path: str, batch_size: int,
-                    id_name: str, with_index: bool) -> pd.DataFrame:
+def score_partition(
+    frame: pd.DataFrame,
+    token: str,
+    model_path: str,
+    batch_size: int,
+    id_name: str,
+    with_index: bool,
+) -> pd.DataFrame:
     """``map_partitions`` function: score one chunk with the worker's loaded model."""
     from .batch import score_frame
 
@@ -118,9 +127,17 @@ class DaskExecutor:
         An existing client (e.g. of a ``dask_jobqueue`` cluster).
     """
 
-    def __init__(self, model_path: Path, index, batch_size: int, id_name: str,
-                 labels=("responsiveness", "listening", "openness", "automated"),
-                 workers: int = 1, scheduler: str | None = None, client=None) -> None:
+    def __init__(
+        self,
+        model_path: Path,
+        index,
+        batch_size: int,
+        id_name: str,
+        labels=("responsiveness", "listening", "openness", "automated"),
+        workers: int = 1,
+        scheduler: str | None = None,
+        client=None,
+    ) -> None:
         require("dask.dataframe", FEATURE)
         distributed = require("distributed", FEATURE)
         self._own: list = []
@@ -129,7 +146,9 @@ class DaskExecutor:
                 client = distributed.Client(scheduler)
             else:
                 cluster = distributed.LocalCluster(
-                    n_workers=workers, threads_per_worker=1, processes=True,
+                    n_workers=workers,
+                    threads_per_worker=1,
+                    processes=True,
                     dashboard_address=None,
                 )
                 self._own.append(cluster)
@@ -158,8 +177,14 @@ class DaskExecutor:
         with dask.config.set({"dataframe.convert-string": False}):
             ddf = dd.from_pandas(frame, npartitions=1, sort=False)
             scored = ddf.map_partitions(
-                score_partition, self.token, self.model_path, self.batch_size, self.id_name,
-                self.with_index, meta=meta, enforce_metadata=False,
+                score_partition,
+                self.token,
+                self.model_path,
+                self.batch_size,
+                self.id_name,
+                self.with_index,
+                meta=meta,
+                enforce_metadata=False,
             )
             return self.client.compute(scored)
 

@@ -59,8 +59,13 @@ GZIP_FORMATS = ("csv", "tsv", "jsonl")
 SUPPORTED = sorted([*FORMATS, *(f".{f}.gz" for f in GZIP_FORMATS)])
 #: Internal column names of a chunk (kept input columns follow under their own names).
 ID, TEXT, CONTEXT, ACCOUNT, RECIPIENT = "__id", "__text", "__context", "__account", "__recipient"
-ROLES = {TEXT: "the text column", CONTEXT: "the context column", ID: "the id column",
-         ACCOUNT: "the account column", RECIPIENT: "the recipient column"}
+ROLES = {
+    TEXT: "the text column",
+    CONTEXT: "the context column",
+    ID: "the id column",
+    ACCOUNT: "the account column",
+    RECIPIENT: "the recipient column",
+}
 CSV_FIELD_LIMIT = 64 * 1024 * 1024  # one field above 64 MB is a runaway quote, not a reply
 QUARANTINE_COLUMNS = ("file", "line", "reason", "raw")
 
@@ -106,8 +111,10 @@ def list_inputs(paths: str | Path | Sequence[str | Path]) -> list[Path]:
         entry = Path(entry)
         if entry.is_dir():
             found = sorted(
-                p for p in entry.rglob("*")
-                if p.is_file() and _is_supported(p)
+                p
+                for p in entry.rglob("*")
+                if p.is_file()
+                and _is_supported(p)
                 and not any(part.startswith((".", "_")) for part in p.relative_to(entry).parts)
             )
             if not found:
@@ -147,8 +154,13 @@ class Columns:
     keep: list[str] | Literal["all"] = field(default_factory=list)
 
     def roles(self) -> dict[str, str | None]:
-        return {TEXT: self.text, CONTEXT: self.context, ID: self.id,
-                ACCOUNT: self.account, RECIPIENT: self.recipient}
+        return {
+            TEXT: self.text,
+            CONTEXT: self.context,
+            ID: self.id,
+            ACCOUNT: self.account,
+            RECIPIENT: self.recipient,
+        }
 
 
 @dataclass
@@ -207,9 +219,7 @@ Record = tuple[int, list | None, str | None, str | None]
 
 
 def _missing_column(column: str, path: Path, available: list[str]) -> CuecoderError:
-    return CuecoderError(
-        Errors.E101.format(column=column, source=f"'{path}'", available=available)
-    )
+    return CuecoderError(Errors.E101.format(column=column, source=f"'{path}'", available=available))
 
 
 def _select(header: list[str], columns: Columns, path: Path) -> tuple[list[str], list[str]]:
@@ -255,8 +265,12 @@ def _csv_records(path: Path, gz: bool, delimiter: str, columns: Columns, state: 
             if not row:  # a blank line is not a record
                 continue
             if len(row) != width:
-                yield (line, None, Errors.E521.format(found=len(row), expected=width),
-                       _join(row, delimiter))
+                yield (
+                    line,
+                    None,
+                    Errors.E521.format(found=len(row), expected=width),
+                    _join(row, delimiter),
+                )
                 continue
             yield line, [row[p] if row[p] != "" else None for p in positions], None, None
 
@@ -280,8 +294,12 @@ def _jsonl_records(path: Path, gz: bool, columns: Columns, state: dict):
                 yield line_no, None, Errors.E522.format(reason=exc.msg), line.rstrip("\r\n")
                 continue
             if not isinstance(obj, dict):
-                yield (line_no, None, Errors.E523.format(kind=type(obj).__name__),
-                       line.rstrip("\r\n"))
+                yield (
+                    line_no,
+                    None,
+                    Errors.E523.format(kind=type(obj).__name__),
+                    line.rstrip("\r\n"),
+                )
                 continue
             if names is None:
                 header = list(obj)
@@ -314,8 +332,12 @@ def _parquet_records(path: Path, columns: Columns, chunk_rows: int, state: dict)
         if name is None or role == ID:
             continue
         dtype = schema.field(name).type
-        if not (pa.types.is_string(dtype) or pa.types.is_large_string(dtype)
-                or pa.types.is_null(dtype) or pa.types.is_dictionary(dtype)):
+        if not (
+            pa.types.is_string(dtype)
+            or pa.types.is_large_string(dtype)
+            or pa.types.is_null(dtype)
+            or pa.types.is_dictionary(dtype)
+        ):
             raise CuecoderError(
                 Errors.E503.format(column=name, path=path, dtype=dtype, role=ROLES[role])
             )
@@ -397,15 +419,15 @@ def _chunk_records(records, path: Path, cols: Columns, chunk_rows: int, state: d
     def emit() -> RawChunk:
         keep = state.get("keep", [])
         data = list(zip(*rows, strict=True)) if rows else [[] for _ in names]
-        frame = pd.DataFrame({n: pd.Series(list(v), dtype=object)
-                              for n, v in zip(names, data, strict=True)})
+        frame = pd.DataFrame(
+            {n: pd.Series(list(v), dtype=object) for n, v in zip(names, data, strict=True)}
+        )
         if ID not in frame:
             frame.insert(0, ID, [f"{path.name}:{line}" for line in lines])
         for role in (CONTEXT, ACCOUNT, RECIPIENT):
             if role not in frame:
                 frame[role] = None
-        frame = frame[[ID, TEXT, CONTEXT, ACCOUNT, RECIPIENT,
-                       *[k for k in keep if k not in ROLES]]]
+        frame = frame[[ID, TEXT, CONTEXT, ACCOUNT, RECIPIENT, *[k for k in keep if k not in ROLES]]]
         raw = state.get("raw")
         nbytes = raw.count if raw is not None else state.get("bytes", 0)
         return RawChunk(seq + index, path, index, frame, bad, n_records, nbytes)
@@ -423,8 +445,9 @@ def _chunk_records(records, path: Path, cols: Columns, chunk_rows: int, state: d
         else:
             if raw_text is None and values is not None:
                 original = [n for _, n in roles] + state.get("keep", [])
-                raw_text = json.dumps(dict(zip(original, values, strict=True)),
-                                      ensure_ascii=False, default=str)
+                raw_text = json.dumps(
+                    dict(zip(original, values, strict=True)), ensure_ascii=False, default=str
+                )
             bad.append({"file": str(path), "line": line, "reason": reason, "raw": raw_text})
         if n_records == chunk_rows:
             yield emit()
@@ -515,7 +538,8 @@ def read_jsonl(path: Path) -> list[dict]:
 def _conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
     """``table`` with the columns of ``schema`` in its order (missing ones null)."""
     columns = [
-        table.column(f.name).cast(f.type) if f.name in table.column_names
+        table.column(f.name).cast(f.type)
+        if f.name in table.column_names
         else pa.nulls(table.num_rows, f.type)
         for f in schema
     ]
@@ -531,8 +555,7 @@ def merge_parts(parts: Sequence[Path], out: Path) -> int:
     """
     fmt, gz = output_format(out)
     schemas = [pq.read_schema(p) for p in parts]
-    schema = (pa.unify_schemas(schemas, promote_options="permissive") if schemas
-              else pa.schema([]))
+    schema = pa.unify_schemas(schemas, promote_options="permissive") if schemas else pa.schema([])
     schema = schema.remove_metadata()
     n = 0
     with atomic_path(out) as tmp:
@@ -550,13 +573,15 @@ def merge_parts(parts: Sequence[Path], out: Path) -> int:
                     frame = _conform(pq.read_table(p), schema).to_pandas()
                     n += len(frame)
                     if fmt == "jsonl":
-                        frame.to_json(fh, orient="records", lines=True, force_ascii=False,
-                                      double_precision=15)
+                        frame.to_json(
+                            fh, orient="records", lines=True, force_ascii=False, double_precision=15
+                        )
                         if len(frame):
                             fh.write("\n")
                     else:
-                        frame.to_csv(fh, sep="," if fmt == "csv" else "\t", index=False,
-                                     header=header)
+                        frame.to_csv(
+                            fh, sep="," if fmt == "csv" else "\t", index=False, header=header
+                        )
                     header = header and False
                 if header:  # no part at all: still write the header line
                     if fmt != "jsonl":

@@ -87,9 +87,38 @@ QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '
 SLOTS = ("NAME", "HANDLE", "NUMBER", "URL", "EMAIL", "PHONE", "SIGNATURE", "EMOJI")
 #: Non-name capitalised words that follow a greeting or sit in vocative position.
 NOT_NAMES = frozenset(
-    {"there", "team", "all", "everyone", "folks", "guys", "friend", "again", "so", "for",
-     "much", "you", "we", "us", "please", "dm", "yes", "no", "ok", "okay", "sure",
-     "apple", "amazon", "prime", "iphone", "ipad", "mac", "xbox", "spotify", "uber"}
+    {
+        "there",
+        "team",
+        "all",
+        "everyone",
+        "folks",
+        "guys",
+        "friend",
+        "again",
+        "so",
+        "for",
+        "much",
+        "you",
+        "we",
+        "us",
+        "please",
+        "dm",
+        "yes",
+        "no",
+        "ok",
+        "okay",
+        "sure",
+        "apple",
+        "amazon",
+        "prime",
+        "iphone",
+        "ipad",
+        "mac",
+        "xbox",
+        "spotify",
+        "uber",
+    }
 )
 
 

@@ -249,8 +249,9 @@ class TemplateIndex:
         recipients = _as_list(recipients, n, "recipients")
         ids = _as_list(ids, n, "ids")
         if times is not None:
-            stamps = pd.to_datetime(pd.Series(_as_list(times, n, "times")), utc=True,
-                                    errors="coerce", format="mixed")
+            stamps = pd.to_datetime(
+                pd.Series(_as_list(times, n, "times")), utc=True, errors="coerce", format="mixed"
+            )
             when = [None if pd.isna(t) else int(t.value) for t in stamps]
             self._timed = True
         else:
@@ -329,8 +330,7 @@ class TemplateIndex:
         n_keys = len(self._hash)
         hashes = np.array(self._hash, dtype=np.uint64)
         bands = (
-            np.vstack(self._bands) if self._bands
-            else np.zeros((0, self._hasher.bands), np.uint64)
+            np.vstack(self._bands) if self._bands else np.zeros((0, self._hasher.bands), np.uint64)
         )
         parent = np.arange(n_keys)
 
@@ -429,19 +429,21 @@ class TemplateIndex:
                 key=lambda e: (e[0], str(e[2])),
             )[: self.max_examples]
             top = sorted(accounts.items(), key=lambda kv: (-kv[1], self._account_list[kv[0]]))
-            self._rows.append({
-                "template_id": tid,
-                "account": self._account_list[top[0][0]] or None,
-                "template": self._induce(keys),
-                "size": size,
-                "recipients": int(self._recipients[c]),
-                "accounts": len(accounts),
-                "first_seen": min(self._first[k] for k in keys),
-                "last_seen": max(self._last[k] for k in keys),
-                "variants": len(keys),
-                "examples": [e[1] for e in examples],
-                "example_ids": [e[2] for e in examples],
-            })
+            self._rows.append(
+                {
+                    "template_id": tid,
+                    "account": self._account_list[top[0][0]] or None,
+                    "template": self._induce(keys),
+                    "size": size,
+                    "recipients": int(self._recipients[c]),
+                    "accounts": len(accounts),
+                    "first_seen": min(self._first[k] for k in keys),
+                    "last_seen": max(self._last[k] for k in keys),
+                    "variants": len(keys),
+                    "examples": [e[1] for e in examples],
+                    "example_ids": [e[2] for e in examples],
+                }
+            )
 
     def _induce(self, keys: list[int]) -> str:
         """The template of a cluster: its most frequent key with varying words as {VAR}."""
@@ -477,19 +479,23 @@ class TemplateIndex:
         """Cluster of a key not added to the index: best verified LSH candidate, if any."""
         if not hasattr(self, "_band_sorted"):
             bands = (
-                np.vstack(self._bands) if self._bands
+                np.vstack(self._bands)
+                if self._bands
                 else np.zeros((0, self._hasher.bands), np.uint64)
             )
-            self._band_sorted = [(np.sort(bands[:, j]), np.argsort(bands[:, j], kind="stable"))
-                                 for j in range(bands.shape[1])]
+            self._band_sorted = [
+                (np.sort(bands[:, j]), np.argsort(bands[:, j], kind="stable"))
+                for j in range(bands.shape[1])
+            ]
         g = _key_shingles(key)
         salt = 0 if self.by == "all" else stable_hash(account)
         query = self._hasher.band_hashes(self._hasher.signature(g), salt)
         best, best_sim = None, self.threshold
         seen: set[int] = set()
         for j, (values, order) in enumerate(self._band_sorted):
-            lo, hi = np.searchsorted(values, query[j], "left"), np.searchsorted(
-                values, query[j], "right"
+            lo, hi = (
+                np.searchsorted(values, query[j], "left"),
+                np.searchsorted(values, query[j], "right"),
             )
             for k in order[lo : min(hi, lo + MAX_BUCKET)]:
                 k = int(k)
@@ -497,8 +503,9 @@ class TemplateIndex:
                     continue
                 seen.add(k)
                 sim = jaccard(g, _key_shingles(self._key[k]))
-                if sim > best_sim or (sim == best_sim and best is not None
-                                      and self._hash[k] < self._hash[best]):
+                if sim > best_sim or (
+                    sim == best_sim and best is not None and self._hash[k] < self._hash[best]
+                ):
                     best, best_sim = k, sim
                 elif sim == best_sim and best is None:
                     best = k
@@ -539,8 +546,11 @@ class TemplateIndex:
                 f"t{int(self._cluster_hash[c]):016x}"[:13] if size[i] >= self.min_size else None
             )
         return pd.DataFrame(
-            {"template_id": pd.Series(tid, dtype=object), "template_size": size,
-             "template_recipients": recs}
+            {
+                "template_id": pd.Series(tid, dtype=object),
+                "template_size": size,
+                "template_recipients": recs,
+            }
         )
 
     def templates(self) -> pd.DataFrame:
@@ -552,14 +562,26 @@ class TemplateIndex:
         texts), examples and example_ids (up to ``max_examples`` members).
         """
         self._check_final()
-        cols = ["template_id", "account", "template", "size", "recipients", "accounts",
-                "first_seen", "last_seen", "variants", "examples", "example_ids"]
+        cols = [
+            "template_id",
+            "account",
+            "template",
+            "size",
+            "recipients",
+            "accounts",
+            "first_seen",
+            "last_seen",
+            "variants",
+            "examples",
+            "example_ids",
+        ]
         table = pd.DataFrame(self._rows, columns=cols)
         if self._timed and len(table):
             for col in ("first_seen", "last_seen"):
                 table[col] = pd.to_datetime(table[col], utc=True)
-        return table.sort_values(["size", "template_id"], ascending=[False, True],
-                                 ignore_index=True)
+        return table.sort_values(
+            ["size", "template_id"], ascending=[False, True], ignore_index=True
+        )
 
     def account_rates(self) -> pd.DataFrame:
         """Per account: replies, replies in a template, template rate, distinct templates.
@@ -571,16 +593,17 @@ class TemplateIndex:
         for acc, n in self._account_counts.items():
             used = self._account_templates.get(acc, Counter())
             top = sorted(used.items(), key=lambda kv: (-kv[1], kv[0]))
-            rows.append({
-                "account": self._account_list[acc] or None,
-                "replies": n,
-                "templated": self._account_templated.get(acc, 0),
-                "template_rate": self._account_templated.get(acc, 0) / n,
-                "templates": len(used),
-                "top_template_id": top[0][0] if top else None,
-            })
-        cols = ["account", "replies", "templated", "template_rate", "templates",
-                "top_template_id"]
+            rows.append(
+                {
+                    "account": self._account_list[acc] or None,
+                    "replies": n,
+                    "templated": self._account_templated.get(acc, 0),
+                    "template_rate": self._account_templated.get(acc, 0) / n,
+                    "templates": len(used),
+                    "top_template_id": top[0][0] if top else None,
+                }
+            )
+        cols = ["account", "replies", "templated", "template_rate", "templates", "top_template_id"]
         return pd.DataFrame(rows, columns=cols).sort_values(
             ["replies", "account"], ascending=[False, True], ignore_index=True
         )
@@ -645,9 +668,7 @@ def combine_automated(p_auto, template_size, template_recipients, params: dict |
         return p.copy()
     coef = np.asarray(params["coef"], dtype=float)
     if coef.shape != (len(CORPUS_FEATURES),):
-        raise CuecoderError(
-            Errors.E405.format(found=list(coef), expected=list(CORPUS_FEATURES))
-        )
+        raise CuecoderError(Errors.E405.format(found=list(coef), expected=list(CORPUS_FEATURES)))
     z = float(params["intercept"]) + corpus_features(p, template_size, template_recipients) @ coef
     out = 1.0 / (1.0 + np.exp(-z))
     out[np.isnan(p)] = np.nan

@@ -43,21 +43,37 @@ def templates_command(
     from .templates_io import mine_templates
 
     err = Console(stderr=True)
-    columns = {"text": text_column, "account": account_column, "recipient": recipient_column,
-               "id": id_column, "time": time_column}
+    columns = {
+        "text": text_column,
+        "account": account_column,
+        "recipient": recipient_column,
+        "id": id_column,
+        "time": time_column,
+    }
     try:
         if by not in ("all", "account"):
             from ..errors import Errors
 
-            raise CuecoderError(Errors.E104.format(value=by, name="--by",
-                                                   valid=["all", "account"]))
-        with Progress(TextColumn("reading replies"), BarColumn(pulse_style="cyan"),
-                      TextColumn("{task.completed:,} rows"), TimeElapsedColumn(),
-                      console=err, transient=True) as bar:
+            raise CuecoderError(Errors.E104.format(value=by, name="--by", valid=["all", "account"]))
+        with Progress(
+            TextColumn("reading replies"),
+            BarColumn(pulse_style="cyan"),
+            TextColumn("{task.completed:,} rows"),
+            TimeElapsedColumn(),
+            console=err,
+            transient=True,
+        ) as bar:
             task = bar.add_task("read", total=None)
             summary = mine_templates(
-                corpus, out, by=by, min_size=min_size, threshold=threshold, fmt=fmt,
-                columns=columns, top=top, progress=lambda n: bar.advance(task, n),
+                corpus,
+                out,
+                by=by,
+                min_size=min_size,
+                threshold=threshold,
+                fmt=fmt,
+                columns=columns,
+                top=top,
+                progress=lambda n: bar.advance(task, n),
             )
     except CuecoderError as exc:
         err.print(f"[red]Error:[/red] {exc}", highlight=False, soft_wrap=True)

@@ -39,7 +39,10 @@ def highlight_slots(template: str) -> str:
 
 
 def write_templates_html(
-    templates: pd.DataFrame, rates: pd.DataFrame, path: Path, top: int = 10,
+    templates: pd.DataFrame,
+    rates: pd.DataFrame,
+    path: Path,
+    top: int = 10,
     title: str = "Templates",
 ) -> Path:
     """Write the page: per account (most replies first), its ``top`` largest templates.
@@ -57,11 +60,13 @@ def write_templates_html(
     title : str
         Page title.
     """
-    parts = [f"<!doctype html><meta charset='utf-8'><title>{html.escape(title)}</title>",
-             f"<style>{STYLE}</style><h1>{html.escape(title)}</h1>",
-             "<p class='meta'>Slots in <span class='slot'>yellow</span>; words that differ "
-             "between members in <span class='var'>blue</span>. Click a template for its "
-             "example members.</p>"]
+    parts = [
+        f"<!doctype html><meta charset='utf-8'><title>{html.escape(title)}</title>",
+        f"<style>{STYLE}</style><h1>{html.escape(title)}</h1>",
+        "<p class='meta'>Slots in <span class='slot'>yellow</span>; words that differ "
+        "between members in <span class='var'>blue</span>. Click a template for its "
+        "example members.</p>",
+    ]
     by_account = {a: g for a, g in templates.groupby(templates["account"].fillna(""), sort=False)}
     for row in rates.itertuples(index=False):
         account = row.account or ""

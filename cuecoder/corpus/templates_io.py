@@ -42,8 +42,9 @@ def _chunks(path: Path, columns: list[str], chunk_size: int):
         for batch in pq.ParquetFile(path).iter_batches(batch_size=chunk_size, columns=columns):
             yield batch.to_pandas()
     else:
-        yield from pd.read_csv(path, usecols=columns, dtype=str, keep_default_na=False,
-                               chunksize=chunk_size)
+        yield from pd.read_csv(
+            path, usecols=columns, dtype=str, keep_default_na=False, chunksize=chunk_size
+        )
 
 
 def _parse_times(values: pd.Series) -> pd.Series:
@@ -98,8 +99,9 @@ def mine_templates(
     """
     corpus, out = Path(corpus), Path(out)
     if corpus.suffix not in SUFFIXES:
-        raise CuecoderError(Errors.E102.format(suffix=corpus.suffix, path=corpus,
-                                               supported=list(SUFFIXES)))
+        raise CuecoderError(
+            Errors.E102.format(suffix=corpus.suffix, path=corpus, supported=list(SUFFIXES))
+        )
     if fmt not in ("csv", "parquet"):
         raise CuecoderError(Errors.E409.format(value=fmt, valid=["csv", "parquet"]))
     available = _columns(corpus)
@@ -107,18 +109,22 @@ def mine_templates(
     for role, names in GUESS.items():
         given = (columns or {}).get(role)
         if given is not None and given not in available:
-            raise CuecoderError(Errors.E408.format(column=given, path=corpus,
-                                                   available=available))
+            raise CuecoderError(Errors.E408.format(column=given, path=corpus, available=available))
         roles[role] = given or next((c for c in names if c in available), None)
     if roles["text"] is None:
-        raise CuecoderError(Errors.E408.format(column=" or ".join(GUESS["text"]), path=corpus,
-                                               available=available))
+        raise CuecoderError(
+            Errors.E408.format(column=" or ".join(GUESS["text"]), path=corpus, available=available)
+        )
     if by == "account" and roles["account"] is None:
-        raise CuecoderError(Errors.E408.format(column=" or ".join(GUESS["account"]),
-                                               path=corpus, available=available))
+        raise CuecoderError(
+            Errors.E408.format(
+                column=" or ".join(GUESS["account"]), path=corpus, available=available
+            )
+        )
     index = TemplateIndex(threshold=threshold, min_size=min_size, by=by)
     used = [c for c in dict.fromkeys(roles.values()) if c is not None]
     for chunk in _chunks(corpus, used, chunk_size):
+
         def col(role: str, chunk=chunk):
             name = roles[role]
             if name is None:
@@ -126,8 +132,13 @@ def mine_templates(
             return chunk[name].where(chunk[name].astype(str).str.strip() != "", None)
 
         times = col("time")
-        index.add(chunk[roles["text"]], col("account"), col("recipient"), col("id"),
-                  None if times is None else _parse_times(times))
+        index.add(
+            chunk[roles["text"]],
+            col("account"),
+            col("recipient"),
+            col("id"),
+            None if times is None else _parse_times(times),
+        )
         if progress is not None:
             progress(len(chunk))
     if index.n_replies == 0:
@@ -135,17 +146,22 @@ def mine_templates(
     index.finalize()
     templates, rates = index.templates(), index.account_rates()
     out.mkdir(parents=True, exist_ok=True)
-    paths = {"templates": out / f"templates.{fmt}", "account_rates": out / f"account_rates.{fmt}",
-             "html": out / "templates.html"}
+    paths = {
+        "templates": out / f"templates.{fmt}",
+        "account_rates": out / f"account_rates.{fmt}",
+        "html": out / "templates.html",
+    }
     if fmt == "csv":
         templates.to_csv(paths["templates"], index=False)
         rates.to_csv(paths["account_rates"], index=False)
     else:
-        templates.assign(example_ids=templates["example_ids"].map(lambda v: [str(x) for x in v])
-                         ).to_parquet(paths["templates"], index=False)
+        templates.assign(
+            example_ids=templates["example_ids"].map(lambda v: [str(x) for x in v])
+        ).to_parquet(paths["templates"], index=False)
         rates.to_parquet(paths["account_rates"], index=False)
-    write_templates_html(templates, rates, paths["html"], top=top,
-                         title=f"Templates in {corpus.name}")
+    write_templates_html(
+        templates, rates, paths["html"], top=top, title=f"Templates in {corpus.name}"
+    )
     return {
         "replies": index.n_replies,
         "distinct_texts": index.n_keys,

@@ -199,9 +199,10 @@ def load_epitome(
         _require(frames[name], ["sp_id", "rp_id", "seeker_post", "response_post", "level"], path)
     first = next(iter(frames.values()))
     for name, frame in frames.items():
-        same = len(frame) == len(first) and (
-            frame[["sp_id", "rp_id"]].to_numpy() == first[["sp_id", "rp_id"]].to_numpy()
-        ).all()
+        same = (
+            len(frame) == len(first)
+            and (frame[["sp_id", "rp_id"]].to_numpy() == first[["sp_id", "rp_id"]].to_numpy()).all()
+        )
         if not same:
             raise CuecoderError(
                 Errors.E105.format(
@@ -241,23 +242,35 @@ def load_annomi(
     path = Path(data_dir) / "annomi" / "AnnoMI-full.csv"
     raw = _read_csv(path)
     cols = [
-        "transcript_id", "utterance_id", "interlocutor", "utterance_text",
-        "main_therapist_behaviour", "reflection_exists", "question_exists",
+        "transcript_id",
+        "utterance_id",
+        "interlocutor",
+        "utterance_text",
+        "main_therapist_behaviour",
+        "reflection_exists",
+        "question_exists",
     ]
     _require(raw, cols, path)
     key = ["transcript_id", "utterance_id"]
     client = raw[raw["interlocutor"] == "client"].drop_duplicates(key)
     prev = dict(
-        zip(zip(client["transcript_id"], client["utterance_id"] + 1, strict=True),
-            client["utterance_text"], strict=True)
+        zip(
+            zip(client["transcript_id"], client["utterance_id"] + 1, strict=True),
+            client["utterance_text"],
+            strict=True,
+        )
     )
     ther = raw[raw["interlocutor"] == "therapist"]
-    utt = ther.groupby(key, sort=True).agg(
-        text=("utterance_text", "first"),
-        reflect=("reflection_exists", _majority),
-        question=("question_exists", _majority),
-        behaviour=("main_therapist_behaviour", lambda s: s.mode().iat[0]),
-    ).reset_index()
+    utt = (
+        ther.groupby(key, sort=True)
+        .agg(
+            text=("utterance_text", "first"),
+            reflect=("reflection_exists", _majority),
+            question=("question_exists", _majority),
+            behaviour=("main_therapist_behaviour", lambda s: s.mode().iat[0]),
+        )
+        .reset_index()
+    )
     utt = utt[utt["behaviour"] != "other"]
     positive = utt["reflect"] | utt["question"]
     utt = utt[positive | (utt["behaviour"] == "therapist_input")]

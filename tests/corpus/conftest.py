@@ -38,16 +38,22 @@ def replies() -> pd.DataFrame:
     """240 replies with ids and contexts: real TWCS replies when present, else written."""
     if SHARED.exists():
         frame = pd.read_csv(SHARED, dtype=str).dropna(subset=["reply_text"]).head(240)
-        return pd.DataFrame({
-            "id": frame["reply_tweet_id"].to_numpy(),
-            "text": frame["reply_text"].to_numpy(),
-            "context": frame["parent_text"].to_numpy(),
-            "brand": frame["brand"].to_numpy(),
-        }).reset_index(drop=True)
+        return pd.DataFrame(
+            {
+                "id": frame["reply_tweet_id"].to_numpy(),
+                "text": frame["reply_text"].to_numpy(),
+                "context": frame["parent_text"].to_numpy(),
+                "brand": frame["brand"].to_numpy(),
+            }
+        ).reset_index(drop=True)
     texts = [f"{t} (#{i})" for i in range(20) for t in WRITTEN]
-    return pd.DataFrame({
-        "id": [f"r{i}" for i in range(len(texts))],
-        "text": texts,
-        "context": [None if i % 3 else "My order is late, where is it?" for i in range(len(texts))],
-        "brand": [f"brand{i % 4}" for i in range(len(texts))],
-    })
+    return pd.DataFrame(
+        {
+            "id": [f"r{i}" for i in range(len(texts))],
+            "text": texts,
+            "context": [
+                None if i % 3 else "My order is late, where is it?" for i in range(len(texts))
+            ],
+            "brand": [f"brand{i % 4}" for i in range(len(texts))],
+        }
+    )

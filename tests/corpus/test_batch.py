@@ -46,8 +46,15 @@ def corpus(tmp_path_factory, replies):
 @pytest.fixture(scope="module")
 def clean(corpus, coder, tmp_path_factory):
     out = tmp_path_factory.mktemp("clean") / "clean.parquet"
-    summary = score_corpus(corpus, out, context_col="context", keep="brand", model=coder,
-                           chunk_rows=CHUNK, progress=False)
+    summary = score_corpus(
+        corpus,
+        out,
+        context_col="context",
+        keep="brand",
+        model=coder,
+        chunk_rows=CHUNK,
+        progress=False,
+    )
     return summary, pd.read_parquet(out)
 
 
@@ -68,12 +75,27 @@ def test_clean_run_scores_every_good_row_once(clean, replies, corpus):
 def test_resume_after_crash_gives_the_clean_result(clean, corpus, coder, tmp_path):
     out = tmp_path / "crashed.parquet"
     with pytest.raises(Crash):
-        score_corpus(corpus, out, context_col="context", keep="brand", model=coder,
-                     chunk_rows=CHUNK, progress=False, callback=crash_after(2))
+        score_corpus(
+            corpus,
+            out,
+            context_col="context",
+            keep="brand",
+            model=coder,
+            chunk_rows=CHUNK,
+            progress=False,
+            callback=crash_after(2),
+        )
     assert not out.exists()  # no final file that looks complete
     assert parts_dir(out).exists()
-    summary = score_corpus(corpus, out, context_col="context", keep="brand", model=coder,
-                           chunk_rows=CHUNK, progress=False)
+    summary = score_corpus(
+        corpus,
+        out,
+        context_col="context",
+        keep="brand",
+        model=coder,
+        chunk_rows=CHUNK,
+        progress=False,
+    )
     assert summary.rows_resumed == 2 * CHUNK
     resumed = pd.read_parquet(out)
     assert resumed["id"].is_unique
@@ -86,15 +108,30 @@ def test_resume_survives_torn_manifest_and_stray_files(clean, corpus, coder, tmp
     that was renamed but not yet recorded."""
     out = tmp_path / "killed.parquet"
     with pytest.raises(Crash):
-        score_corpus(corpus, out, context_col="context", keep="brand", model=coder,
-                     chunk_rows=CHUNK, progress=False, callback=crash_after(3))
+        score_corpus(
+            corpus,
+            out,
+            context_col="context",
+            keep="brand",
+            model=coder,
+            chunk_rows=CHUNK,
+            progress=False,
+            callback=crash_after(3),
+        )
     folder = parts_dir(out)
     manifest = folder / "manifest.jsonl"
     lines = manifest.read_text().splitlines()
     manifest.write_text("\n".join(lines[:-1]) + "\n" + lines[-1][: len(lines[-1]) // 2])
     (folder / ".part-00000009.parquet.123.tmp").write_bytes(b"PAR1 half written")
-    summary = score_corpus(corpus, out, context_col="context", keep="brand", model=coder,
-                           chunk_rows=CHUNK, progress=False)
+    summary = score_corpus(
+        corpus,
+        out,
+        context_col="context",
+        keep="brand",
+        model=coder,
+        chunk_rows=CHUNK,
+        progress=False,
+    )
     assert summary.rows_resumed == 2 * CHUNK
     pd.testing.assert_frame_equal(pd.read_parquet(out), clean[1])
 
@@ -102,12 +139,14 @@ def test_resume_survives_torn_manifest_and_stray_files(clean, corpus, coder, tmp
 def test_resume_with_other_arguments_is_refused(corpus, coder, tmp_path):
     out = tmp_path / "r.parquet"
     with pytest.raises(Crash):
-        score_corpus(corpus, out, model=coder, chunk_rows=CHUNK, progress=False,
-                     callback=crash_after(1))
+        score_corpus(
+            corpus, out, model=coder, chunk_rows=CHUNK, progress=False, callback=crash_after(1)
+        )
     with pytest.raises(CuecoderError, match="chunk_rows"):
         score_corpus(corpus, out, model=coder, chunk_rows=CHUNK + 1, progress=False)
-    summary = score_corpus(corpus, out, model=coder, chunk_rows=CHUNK + 1, progress=False,
-                           resume=False)
+    summary = score_corpus(
+        corpus, out, model=coder, chunk_rows=CHUNK + 1, progress=False, resume=False
+    )
     assert summary.rows_resumed == 0
 
 
@@ -116,8 +155,16 @@ def test_shards_cover_the_input_exactly_once(clean, corpus, coder, tmp_path, n):
     pieces = []
     for i in range(n):
         out = tmp_path / f"s{i}.parquet"
-        score_corpus(corpus, out, context_col="context", keep="brand", model=coder,
-                     chunk_rows=CHUNK, progress=False, shard=f"{i}/{n}")
+        score_corpus(
+            corpus,
+            out,
+            context_col="context",
+            keep="brand",
+            model=coder,
+            chunk_rows=CHUNK,
+            progress=False,
+            shard=f"{i}/{n}",
+        )
         pieces.append(pd.read_parquet(out))
     ids = pd.concat([p["id"] for p in pieces])
     assert ids.is_unique and set(ids) == set(clean[1]["id"])
@@ -137,16 +184,30 @@ def test_gzip_and_folder_inputs_score_like_the_plain_file(clean, corpus, coder, 
     text = corpus.read_text(encoding="utf-8")
     (folder / "replies.csv.gz").write_bytes(gzip.compress(text.encode()))
     out = tmp_path / "gz.parquet"
-    score_corpus(folder, out, context_col="context", keep="brand", model=coder,
-                 chunk_rows=CHUNK, progress=False)
+    score_corpus(
+        folder,
+        out,
+        context_col="context",
+        keep="brand",
+        model=coder,
+        chunk_rows=CHUNK,
+        progress=False,
+    )
     pd.testing.assert_frame_equal(pd.read_parquet(out), clean[1])
 
 
 @pytest.mark.parametrize("ext", [".csv", ".jsonl", ".tsv.gz"])
 def test_text_outputs_hold_the_same_rows(clean, corpus, coder, tmp_path, ext):
     out = tmp_path / f"out{ext}"
-    score_corpus(corpus, out, context_col="context", keep="brand", model=coder,
-                 chunk_rows=CHUNK, progress=False)
+    score_corpus(
+        corpus,
+        out,
+        context_col="context",
+        keep="brand",
+        model=coder,
+        chunk_rows=CHUNK,
+        progress=False,
+    )
     if ext == ".jsonl":
         back = pd.read_json(out, lines=True, dtype={"id": str})
     else:
@@ -165,8 +226,9 @@ def test_duplicates_score_like_their_first_copy(coder, tmp_path, replies):
     out = tmp_path / "dup.parquet"
     score_corpus(path, out, model=coder, progress=False)
     table = pd.read_parquet(out)
-    pd.testing.assert_frame_equal(table.iloc[:30, 1:].reset_index(drop=True),
-                                  table.iloc[30:, 1:].reset_index(drop=True))
+    pd.testing.assert_frame_equal(
+        table.iloc[:30, 1:].reset_index(drop=True), table.iloc[30:, 1:].reset_index(drop=True)
+    )
 
 
 def test_missing_column_and_output_extension_stop_at_once(corpus, coder, tmp_path):
@@ -179,19 +241,35 @@ def test_missing_column_and_output_extension_stop_at_once(corpus, coder, tmp_pat
 
 def test_process_workers_give_the_inline_scores(clean, corpus, tmp_path):
     out = tmp_path / "w2.parquet"
-    score_corpus(corpus, out, context_col="context", keep="brand", chunk_rows=CHUNK,
-                 progress=False, workers=2)
+    score_corpus(
+        corpus,
+        out,
+        context_col="context",
+        keep="brand",
+        chunk_rows=CHUNK,
+        progress=False,
+        workers=2,
+    )
     table = pd.read_parquet(out)
     assert table["id"].tolist() == clean[1]["id"].tolist()
     np.testing.assert_allclose(table[PROBS].to_numpy(), clean[1][PROBS].to_numpy(), atol=1e-5)
 
 
 def test_corpus_evidence_combines_automated(corpus, coder, tmp_path):
-    pytest.importorskip("cuecoder.corpus.templates",
-                        reason="cuecoder.corpus.templates is being written in parallel")
+    pytest.importorskip(
+        "cuecoder.corpus.templates", reason="cuecoder.corpus.templates is being written in parallel"
+    )
     out = tmp_path / "ce.parquet"
-    score_corpus(corpus, out, context_col="context", model=coder, chunk_rows=CHUNK,
-                 progress=False, corpus_evidence=True, account_col="brand")
+    score_corpus(
+        corpus,
+        out,
+        context_col="context",
+        model=coder,
+        chunk_rows=CHUNK,
+        progress=False,
+        corpus_evidence=True,
+        account_col="brand",
+    )
     table = pd.read_parquet(out)
     for col in ("automated_reply", "template_id", "template_size", "template_recipients"):
         assert col in table

@@ -19,11 +19,21 @@ def test_dask_local_cluster_matches_the_local_engine(tmp_path, replies, coder):
     path = tmp_path / "r.csv"
     replies.iloc[:150].to_csv(path, index=False)
     local, dask = tmp_path / "local.parquet", tmp_path / "dask.parquet"
-    score_corpus(path, local, context_col="context", keep="brand", model=coder,
-                 chunk_rows=40, progress=False)
-    summary = score_corpus(path, dask, context_col="context", keep="brand", model=coder,
-                           chunk_rows=40, progress=False, engine="dask", workers=2,
-                           shard="0/1")
+    score_corpus(
+        path, local, context_col="context", keep="brand", model=coder, chunk_rows=40, progress=False
+    )
+    summary = score_corpus(
+        path,
+        dask,
+        context_col="context",
+        keep="brand",
+        model=coder,
+        chunk_rows=40,
+        progress=False,
+        engine="dask",
+        workers=2,
+        shard="0/1",
+    )
     a, b = pd.read_parquet(local), pd.read_parquet(dask)
     assert summary.rows_scored == 150
     assert b["id"].tolist() == a["id"].tolist()

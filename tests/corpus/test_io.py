@@ -26,8 +26,13 @@ def read_all(files, chunk_rows=7, **columns):
 
 @pytest.mark.parametrize(
     "name, expected",
-    [("a.csv", ("csv", False)), ("a.TSV", ("tsv", False)), ("a.jsonl.gz", ("jsonl", True)),
-     ("x.y.parquet", ("parquet", False)), ("a.csv.gz", ("csv", True))],
+    [
+        ("a.csv", ("csv", False)),
+        ("a.TSV", ("tsv", False)),
+        ("a.jsonl.gz", ("jsonl", True)),
+        ("x.y.parquet", ("parquet", False)),
+        ("a.csv.gz", ("csv", True)),
+    ],
 )
 def test_detect_format(name, expected):
     assert cio.detect_format(name) == expected
@@ -82,22 +87,25 @@ def test_empty_folder_says_what_it_looked_for(tmp_path):
 def test_csv_quarantine_reports_line_and_reason(tmp_path):
     path = tmp_path / "bad.csv"
     path.write_text(
-        'id,text,brand\n'
-        '1,"a reply\nthat spans two lines",x\n'   # lines 2-3
-        '2,too,many,fields\n'                      # line 4
-        '3,,x\n'                                   # line 5: missing text
-        '4,   ,x\n'                                # line 6: whitespace only
-        '\n'                                       # line 7: blank, not a record
-        ',fine text but no id,x\n'                 # line 8
-        '6,fine,x\n',                              # line 9
+        "id,text,brand\n"
+        '1,"a reply\nthat spans two lines",x\n'  # lines 2-3
+        "2,too,many,fields\n"  # line 4
+        "3,,x\n"  # line 5: missing text
+        "4,   ,x\n"  # line 6: whitespace only
+        "\n"  # line 7: blank, not a record
+        ",fine text but no id,x\n"  # line 8
+        "6,fine,x\n",  # line 9
         encoding="utf-8",
     )
     chunks, frame, bad = read_all([path], chunk_rows=3, id="id")
     assert frame[cio.ID].tolist() == ["1", "6"]
     assert frame[cio.TEXT].tolist()[0] == "a reply\nthat spans two lines"
     assert [(b["line"], b["reason"].split(":")[0]) for b in bad] == [
-        (4, "the line has 4 fields, the header 3"), (5, "missing text"), (6, "missing text"),
-        (8, "missing id")]
+        (4, "the line has 4 fields, the header 3"),
+        (5, "missing text"),
+        (6, "missing text"),
+        (8, "missing id"),
+    ]
     assert sum(c.n_records for c in chunks) == 6
     assert all(c.n_records == 3 for c in chunks)
 
@@ -162,8 +170,9 @@ def test_merge_parts_unifies_schemas_and_writes_atomically(tmp_path):
 
 
 @settings(max_examples=30, deadline=None)
-@given(st.lists(st.text(min_size=1, max_size=40).filter(lambda t: t.strip()), min_size=1,
-                max_size=30))
+@given(
+    st.lists(st.text(min_size=1, max_size=40).filter(lambda t: t.strip()), min_size=1, max_size=30)
+)
 def test_any_text_round_trips_through_csv_chunks(tmp_path_factory, texts):
     path = tmp_path_factory.mktemp("h") / "t.csv"
     with open(path, "w", encoding="utf-8", newline="") as fh:

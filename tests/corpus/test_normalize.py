@@ -19,25 +19,41 @@ needs_twcs = pytest.mark.skipif(not TWCS.is_file(), reason=f"{TWCS} not present 
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("@115712 Hi Maria, case #48213 is open: https://t.co/x1 ^JS",
-         "{HANDLE} Hi {NAME}, case {NUMBER} is open: {URL} {SIGNATURE}"),
+        (
+            "@115712 Hi Maria, case #48213 is open: https://t.co/x1 ^JS",
+            "{HANDLE} Hi {NAME}, case {NUMBER} is open: {URL} {SIGNATURE}",
+        ),
         ("@1 @2 @3 Thanks!", "{HANDLE} Thanks!"),
-        ("@1 Email __email__ or call __phone__ -Becky",
-         "{HANDLE} Email {EMAIL} or call {PHONE} {SIGNATURE}"),
+        (
+            "@1 Email __email__ or call __phone__ -Becky",
+            "{HANDLE} Email {EMAIL} or call {PHONE} {SIGNATURE}",
+        ),
         ("@1 Write to help@shop.com or +1 800 555 0199.", "{HANDLE} Write to {EMAIL} or {PHONE}."),
-        ("@1 We're sorry, Anthony! Did you order light cheese?",
-         "{HANDLE} We're sorry, {NAME}! Did you order light cheese?"),
+        (
+            "@1 We're sorry, Anthony! Did you order light cheese?",
+            "{HANDLE} We're sorry, {NAME}! Did you order light cheese?",
+        ),
         ("@1 Great to hear Rebecca! Enjoy 😀👍🏽", "{HANDLE} Great to hear {NAME}! Enjoy {EMOJI}"),
-        ("@1 Have a great day, Ian 😀 ^HP",
-         "{HANDLE} Have a great day, {NAME} {EMOJI} {SIGNATURE}"),
-        ("@1 Hello there! Send us a DM. *MikePerez",
-         "{HANDLE} Hello there! Send us a DM. {SIGNATURE}"),
-        ("@1 Sorry about this :( Please DM us :) Thanks - Chloe",
-         "{HANDLE} Sorry about this {EMOJI} Please DM us {EMOJI} {SIGNATURE}"),
-        ("@1 Order 114-2233445-9988 ships on 12/11",
-         "{HANDLE} Order {NUMBER} ships on {NUMBER}/{NUMBER}"),
-        ("@1 Go to Edit &gt; Preferences. ^Kartika",
-         "{HANDLE} Go to Edit > Preferences. {SIGNATURE}"),
+        (
+            "@1 Have a great day, Ian 😀 ^HP",
+            "{HANDLE} Have a great day, {NAME} {EMOJI} {SIGNATURE}",
+        ),
+        (
+            "@1 Hello there! Send us a DM. *MikePerez",
+            "{HANDLE} Hello there! Send us a DM. {SIGNATURE}",
+        ),
+        (
+            "@1 Sorry about this :( Please DM us :) Thanks - Chloe",
+            "{HANDLE} Sorry about this {EMOJI} Please DM us {EMOJI} {SIGNATURE}",
+        ),
+        (
+            "@1 Order 114-2233445-9988 ships on 12/11",
+            "{HANDLE} Order {NUMBER} ships on {NUMBER}/{NUMBER}",
+        ),
+        (
+            "@1 Go to Edit &gt; Preferences. ^Kartika",
+            "{HANDLE} Go to Edit > Preferences. {SIGNATURE}",
+        ),
         ("@1 Please DM ^KM https://t.co/wKJHDXWGRQ", "{HANDLE} Please DM {SIGNATURE} {URL}"),
         ("@1 Hi There, what device?", "{HANDLE} Hi There, what device?"),
         ("@1 Thanks For reaching out", "{HANDLE} Thanks For reaching out"),

@@ -27,8 +27,20 @@ def small(tmp_path, replies):
 
 def test_score_writes_output_and_summary(app, small, tmp_path):
     out = tmp_path / "o.csv"
-    result = CliRunner().invoke(app, ["score", str(small), "--out", str(out), "--keep", "all",
-                                      "--context-col", "context", "--no-progress"])
+    result = CliRunner().invoke(
+        app,
+        [
+            "score",
+            str(small),
+            "--out",
+            str(out),
+            "--keep",
+            "all",
+            "--context-col",
+            "context",
+            "--no-progress",
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert "Scored 30 rows" in result.output
     table = pd.read_csv(out, dtype={"id": str})

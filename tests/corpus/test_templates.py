@@ -92,7 +92,10 @@ def test_recipients_accounts_and_by_account():
     text = "@1 Thanks for reaching out! Please send us a DM so we can look into this."
     same_person = build([text] * 5, recipient_cap=4)
     assert same_person.lookup([text]).iloc[0].tolist() == [
-        same_person.templates()["template_id"].iloc[0], 5, 1]
+        same_person.templates()["template_id"].iloc[0],
+        5,
+        1,
+    ]
     texts = [text.replace("@1", f"@{i}") for i in range(6)]
     accounts = ["BrandA"] * 3 + ["BrandB"] * 3
     across = TemplateIndex().add(texts, accounts).finalize()
@@ -136,8 +139,9 @@ def test_min_size_and_errors():
 
 def test_combine_automated():
     p = np.array([0.2, 0.2, 0.2, np.nan])
-    assert np.array_equal(combine_automated(p, [1, 5, 50, 5], [1, 5, 50, 5], None), p,
-                          equal_nan=True)
+    assert np.array_equal(
+        combine_automated(p, [1, 5, 50, 5], [1, 5, 50, 5], None), p, equal_nan=True
+    )
     params = {"coef": [0.74, 0.89, 0.90], "intercept": -0.91}
     out = combine_automated(p, [1, 5, 50, 5], [1, 5, 50, 5], params)
     assert np.isnan(out[3])
@@ -179,8 +183,9 @@ def test_cli_writes_tables_and_page(tmp_path):
     assert table["size"].tolist() == [12]
     page = (tmp_path / "out" / "templates.html").read_text(encoding="utf-8")
     assert '<span class="slot">{NAME}</span>' in page and "<details>" in page
-    bad = runner.invoke(app, ["templates", str(corpus), "--out", str(tmp_path / "o2"),
-                              "--text-column", "nope"])
+    bad = runner.invoke(
+        app, ["templates", str(corpus), "--out", str(tmp_path / "o2"), "--text-column", "nope"]
+    )
     assert bad.exit_code == 1
 
 

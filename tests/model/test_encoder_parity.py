@@ -43,8 +43,7 @@ def test_int8_embeddings_stay_close_to_fp32(exported, example_corpus, record_pro
     record_property("int8_fp32_cosine_mean", float(cos.mean()))
     with capsys.disabled():
         print(
-            f"\nint8 vs fp32 cosine, {len(texts)} texts: "
-            f"min {cos.min():.3f}, mean {cos.mean():.3f}"
+            f"\nint8 vs fp32 cosine, {len(texts)} texts: min {cos.min():.3f}, mean {cos.mean():.3f}"
         )
     # per-channel int8: about .99 mean (../shared/notes); per-tensor would give about .95
     assert cos.mean() > 0.98

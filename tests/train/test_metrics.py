@@ -1,9 +1,8 @@
 from __future__ import annotations
 
 import numpy as np
-import pytest
-
 import pandas as pd
+import pytest
 
 from cuecoder.train.metrics import (
     binary_report,

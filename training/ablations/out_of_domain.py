@@ -162,7 +162,9 @@ def main() -> None:
             sel = (ood["source"] == name).to_numpy()
             for w in WEIGHTS:
                 variants[f"+{name} w={w:g}"] = (
-                    X_ood_all[sel], ood.loc[sel, label].astype(int).to_numpy(), w
+                    X_ood_all[sel],
+                    ood.loc[sel, label].astype(int).to_numpy(),
+                    w,
                 )
         oofs = {
             v: {s: oof_proba(X, y, folds[s], Xo, yo, w, C) for s in FOLD_SEEDS}
@@ -187,10 +189,15 @@ def main() -> None:
             )
             table.append(
                 {
-                    "head": label, "variant": v, "alpha": rep["alpha"], "f1": rep["f1"],
+                    "head": label,
+                    "variant": v,
+                    "alpha": rep["alpha"],
+                    "f1": rep["f1"],
                     "avg_precision": average_precision_score(yr, p0),
-                    "d_alpha": rep["alpha"] - base_alpha[0], "d_alpha_lo": lo,
-                    "d_alpha_hi": hi, "d_alpha_3splits": mean_diff,
+                    "d_alpha": rep["alpha"] - base_alpha[0],
+                    "d_alpha_lo": lo,
+                    "d_alpha_hi": hi,
+                    "d_alpha_3splits": mean_diff,
                     "real_pos": int(yr.sum()),
                 }
             )
@@ -199,7 +206,8 @@ def main() -> None:
         # one check on the held-out test brands: the best out-of-domain variant vs default
         mean_alpha = {
             v: np.mean([alpha(yr, preds[v][s][is_real]) for s in FOLD_SEEDS])
-            for v in variants if v != "default"
+            for v in variants
+            if v != "default"
         }
         best = max(mean_alpha, key=mean_alpha.get)
         yte = rows.loc[~is_train, label].to_numpy()
@@ -214,10 +222,18 @@ def main() -> None:
             te_preds[v] = p >= thr
             rep = binary_report(yte, te_preds[v], p)
             test_rows.append(
-                {"head": label, "variant": v, "threshold": thr, "alpha": rep["alpha"],
-                 "f1": rep["f1"], "precision": rep["precision"], "recall": rep["recall"],
-                 "avg_precision": average_precision_score(yte, p),
-                 "test_pos": rep["support"], "n_test": rep["n"]}
+                {
+                    "head": label,
+                    "variant": v,
+                    "threshold": thr,
+                    "alpha": rep["alpha"],
+                    "f1": rep["f1"],
+                    "precision": rep["precision"],
+                    "recall": rep["recall"],
+                    "avg_precision": average_precision_score(yte, p),
+                    "test_pos": rep["support"],
+                    "n_test": rep["n"],
+                }
             )
             print(test_rows[-1], flush=True)
         lo, hi = boot_diff(yte, te_preds["default"], te_preds[best], te_groups)
