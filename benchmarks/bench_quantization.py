@@ -68,8 +68,9 @@ def main() -> None:
     thresholds = np.array([coder.thresholds[k] for k in coder.labels])
     tokenizer = coder.path / coder.meta["encoder"]["tokenizer"]
 
-    def labels(emb):
-        return coder.predict_proba(np.hstack([emb, feats]).astype(np.float32)) >= thresholds
+    def labels(emb):  # as served: embedding heads blended with the lexical head
+        probs = coder.predict_proba(np.hstack([emb, feats]).astype(np.float32))
+        return coder.blend(probs, texts) >= thresholds
 
     rows = []
     with tempfile.TemporaryDirectory() as tmp:

@@ -114,7 +114,8 @@ def sklearn_heads(coder):
 
 
 def baseline_score(model, coder, heads, texts: list[str]) -> pd.DataFrame:
-    """What a user would write: sentence-transformers embeddings + features + sklearn heads."""
+    """What a user would write: sentence-transformers embeddings + features + sklearn heads
+    (and the model's lexical head, blended as cuecoder blends it)."""
     from cuecoder.cues.features import FEATURE_NAMES, featurize
 
     emb = model.encode(texts, batch_size=32)
@@ -124,7 +125,9 @@ def baseline_score(model, coder, heads, texts: list[str]) -> pd.DataFrame:
     for i, d in enumerate(docs):
         feats[i] = featurize(d, matcher(d, None), matcher.lexicons)
     X = np.hstack([emb, feats]).astype(np.float32)
-    out = pd.DataFrame({label: heads[label].predict_proba(X)[:, 1] for label in coder.labels})
+    probs = np.column_stack([heads[label].predict_proba(X)[:, 1] for label in coder.labels])
+    # the model's lexical head (word n-grams) is blended in the same way on both sides
+    out = pd.DataFrame(coder.blend(probs, texts), columns=list(coder.labels))
     for label in coder.labels:
         out[f"{label}_label"] = out[label] >= coder.thresholds[label]
     return out

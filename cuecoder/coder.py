@@ -19,6 +19,7 @@ from .cues.features import FEATURE_NAMES, featurize
 from .errors import CuecoderError, Errors, ModelError, Warnings
 from .model.encoder import OnnxEncoder, make_session
 from .model.folder import DEFAULT_MODEL, load_meta
+from .model.lexical import LexicalHead
 from .text.tokenizer import shared_nlp
 
 logger = logging.getLogger(__name__)
@@ -143,6 +144,9 @@ class Coder:
             for label in self.labels
         }
         self.corpus_model = self.meta.get("corpus_evidence")
+        self.lexical = (
+            LexicalHead.from_meta(self.path, self.meta) if self.meta.get("lexical") else None
+        )
 
     def __repr__(self) -> str:
         return f"Coder(name={self.meta['name']!r}, version={self.meta['version']!r})"
@@ -162,8 +166,24 @@ class Coder:
         ctx = None if contexts is None else self.featurizer.tokenize_optional(contexts)
         return self.featurizer.transform(docs, ctx, batch_size=batch_size)
 
+    def blend(self, probs: np.ndarray, texts: Sequence[str]) -> np.ndarray:
+        """Mix the embedding heads' probabilities with the lexical head's, per label, by
+        the weights chosen in training (``meta["lexical"]["blend"]``); unchanged when the
+        model has no lexical head."""
+        if self.lexical is None or not len(texts):
+            return probs
+        lexical = self.lexical.predict_proba(texts)
+        weights = self.meta["lexical"]["blend"]
+        out = probs.copy()
+        for j, label in enumerate(self.labels):
+            w = float(weights.get(label, 0.0))
+            if w:
+                out[:, j] = (1 - w) * probs[:, j] + w * lexical[:, self.lexical.labels.index(label)]
+        return out
+
     def predict_proba(self, X: np.ndarray) -> np.ndarray:
-        """Probability of each label (columns in :attr:`labels` order)."""
+        """Probability of each label from the embedding heads (columns in :attr:`labels`
+        order); :meth:`score` then blends in the lexical head (:meth:`blend`)."""
         out = np.zeros((len(X), len(self.labels)), dtype=np.float64)
         if len(X):
             for j, label in enumerate(self.labels):
@@ -250,7 +270,7 @@ class Coder:
                 stacklevel=2,
             )
         probs = np.full((len(texts), len(self.labels)), np.nan)
-        probs[keep] = self.predict_proba(X)
+        probs[keep] = self.blend(self.predict_proba(X), [texts[i] for i in keep])
         table = pd.DataFrame(probs, columns=list(self.labels))
         if corpus_evidence:
             from .corpus.templates import apply_corpus_evidence

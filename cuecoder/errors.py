@@ -25,6 +25,10 @@ class Errors:
     )
     E004 = "Model file '{name}' listed in meta.json is missing from '{path}'."
     E005 = "Can't read meta.json at '{path}': {reason}."
+    E006 = (
+        "The stored head '{path}' differs from the scikit-learn model it came from by "
+        "{diff:.2e} (tolerance {tol:g}): the export is not faithful."
+    )
 
     # --- input (E1xx)
     E101 = "Column '{column}' is not in {source}. Columns there: {available}."

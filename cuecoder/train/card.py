@@ -114,6 +114,16 @@ def write_card(folder: Path, meta: dict, rows: pd.DataFrame) -> Path:
         f"{meta['encoder'].get('quantization', 'fp32')}.",
         f"- Heads: {meta['training']['head']} per label on the embedding plus "
         f"{len(meta['features'])} codebook features; thresholds {meta['thresholds']}.",
+        *(
+            [
+                "- Lexical head: word uni- and bigram TF-IDF with a logistic regression per "
+                f"label (`{meta['lexical']['file']}`, readable: one weight per n-gram), blended "
+                "into each label's probability with the weight chosen out of fold: "
+                f"{meta['lexical']['blend']}."
+            ]
+            if meta.get("lexical")
+            else []
+        ),
         "",
         "## Known limits",
         "",

@@ -49,6 +49,7 @@ from .data import (
     real_replies,
 )
 from .heads import check_parity, export_head, make_head
+from .lexical import check_lexical_parity, choose_blend, fit_lexical, write_lexical
 from .metrics import binary_report, human_benchmark
 from .selection import best_threshold, grouped_folds
 
@@ -79,6 +80,7 @@ class TrainConfig:
     min_real_positives: int = 20
     corpus_evidence: bool = True
     threshold_metric: str = "alpha"
+    lexical: bool = True
 
     @classmethod
     def from_toml(cls, path: Path) -> TrainConfig:
@@ -252,9 +254,30 @@ def train(config: Path | TrainConfig, output: Path | None = None) -> dict:
     heads, thresholds, fit_info, metrics = {}, {}, {}, {"model": {}, "n_test": int(len(test))}
     (tmp / "heads").mkdir()
     test_labels: dict[str, np.ndarray] = {}
+    lexical = lexical_test = None
+    if cfg.lexical:
+        lexical = fit_lexical(
+            rows.loc[is_train, "reply"], rows.loc[is_train, list(LABELS)], folds, cfg.seed
+        )
+        lexical_entry = write_lexical(tmp, lexical)
+        lexical_entry["parity_max_abs_diff"] = check_lexical_parity(
+            tmp, lexical_entry, lexical, rows["reply"]
+        )
+        lexical_entry["blend"] = {}
+        if len(test):
+            lexical_test = lexical.predict_proba(test["reply"])
     for label in LABELS:
         y = rows[label].to_numpy()
         head, C, thr, info, oof = fit_label(X[is_train], y[is_train], folds, is_real[is_train], cfg)
+        weight = 0.0
+        if lexical is not None:
+            sel = is_real[is_train] if info["threshold_from"] == "real" else slice(None)
+            weight, thr, _ = choose_blend(
+                y[is_train][sel], oof[sel], lexical.oof[label][sel], cfg.threshold_metric
+            )
+            oof = (1 - weight) * oof + weight * lexical.oof[label]
+            lexical_entry["blend"][label] = weight
+            info["lexical_C"] = lexical.C[label]
         path = export_head(head, X.shape[1], tmp / "heads" / f"{label}.onnx")
         info["parity_max_abs_diff"] = check_parity(head, path, X)
         heads[label] = f"heads/{label}.onnx"
@@ -262,6 +285,8 @@ def train(config: Path | TrainConfig, output: Path | None = None) -> dict:
         fit_info[label] = info
         if len(test):
             p = head.predict_proba(X[~is_train])[:, 1]
+            if lexical is not None:
+                p = (1 - weight) * p + weight * lexical_test[label]
             metrics["model"][label] = binary_report(y[~is_train], p >= thr, p)
             test_labels[label] = p >= thr
         if label == "automated":
@@ -298,6 +323,7 @@ def train(config: Path | TrainConfig, output: Path | None = None) -> dict:
         "features": list(FEATURE_NAMES) if cfg.use_features else [],
         "encoder": encoder_meta,
         "heads": heads,
+        "lexical": lexical_entry if lexical is not None else None,
         "patterns": "patterns.tsv",
         "lexicons": "lexicons.tsv",
         "opset": 17,

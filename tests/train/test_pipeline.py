@@ -11,6 +11,7 @@ pytest.importorskip("skl2onnx", reason="training needs the [train] extra")
 import cuecoder  # noqa: E402
 from cuecoder.errors import CuecoderError  # noqa: E402
 from cuecoder.train.heads import PARITY_TOL  # noqa: E402
+from cuecoder.train.lexical import BLEND_GRID  # noqa: E402
 from cuecoder.train.pipeline import TrainConfig, train  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[2]
@@ -47,6 +48,25 @@ def test_tiny_config_writes_a_model_that_loads_and_scores(tiny_model):
         "heads/openness.onnx",
     }
     assert (out / "README.md").read_text().startswith("# cuecoder-tiny")
+
+
+def test_tiny_model_blends_its_lexical_head_as_trained(tiny_model):
+    out, meta = tiny_model
+    lexical = meta["lexical"]
+    assert "lexical.tsv" in meta["files"]
+    assert lexical["parity_max_abs_diff"] <= PARITY_TOL
+    assert set(lexical["blend"]) == set(meta["labels"])
+    assert all(w in BLEND_GRID for w in lexical["blend"].values())
+    coder = cuecoder.load(out)
+    replies = ["Sorry about the wait! Which gate are you at?", "Please DM us your order number."]
+    X, _, _ = coder.features(replies)
+    embedding = coder.predict_proba(X)
+    words = coder.lexical.predict_proba(replies)
+    table = coder.score(replies)
+    for j, label in enumerate(coder.labels):
+        w = lexical["blend"][label]
+        expected = (1 - w) * embedding[:, j] + w * words[:, coder.lexical.labels.index(label)]
+        assert table[label].to_numpy() == pytest.approx(expected, abs=1e-9)
 
 
 def test_retraining_gives_the_same_model(tiny_model, tmp_path, monkeypatch):
