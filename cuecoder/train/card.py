@@ -20,8 +20,8 @@ LIMITS = """\
 - The model agrees with a coder far less than two coders agree with each other (see the
   human benchmark above): use its labels for large-sample estimates, and hand-code a
   sample of your own corpus to check it before relying on single replies.
-- The encoder is int8: against fp32 embeddings, about 2% of labels per label change
-  (`benchmarks/bench_quantization.py`). Each reply is encoded on its own by default;
+- The encoder is int8: against fp32 embeddings, up to about 2% of labels per label
+  change (`benchmarks/bench_quantization.py`). Each reply is encoded on its own by default;
   with `batch_size > 1`, int8 activations are quantized per batch and scores move
   slightly with the batch composition.
 """
