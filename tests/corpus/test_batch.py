@@ -14,6 +14,8 @@ from cuecoder.errors import CuecoderError
 
 PROBS = ["responsiveness", "listening", "openness", "automated", "interactivity"]
 CHUNK = 40
+#: The settings of the clean run every other run is compared with.
+CLEAN_RUN = {"context_col": "context", "keep": "brand", "chunk_rows": CHUNK, "progress": False}
 
 
 class Crash(Exception):
@@ -49,11 +51,8 @@ def clean(corpus, coder, tmp_path_factory):
     summary = score_corpus(
         corpus,
         out,
-        context_col="context",
-        keep="brand",
         model=coder,
-        chunk_rows=CHUNK,
-        progress=False,
+        **CLEAN_RUN,
     )
     return summary, pd.read_parquet(out)
 
@@ -78,11 +77,8 @@ def test_resume_after_crash_gives_the_clean_result(clean, corpus, coder, tmp_pat
         score_corpus(
             corpus,
             out,
-            context_col="context",
-            keep="brand",
             model=coder,
-            chunk_rows=CHUNK,
-            progress=False,
+            **CLEAN_RUN,
             callback=crash_after(2),
         )
     assert not out.exists()  # no final file that looks complete
@@ -90,11 +86,8 @@ def test_resume_after_crash_gives_the_clean_result(clean, corpus, coder, tmp_pat
     summary = score_corpus(
         corpus,
         out,
-        context_col="context",
-        keep="brand",
         model=coder,
-        chunk_rows=CHUNK,
-        progress=False,
+        **CLEAN_RUN,
     )
     assert summary.rows_resumed == 2 * CHUNK
     resumed = pd.read_parquet(out)
@@ -111,11 +104,8 @@ def test_resume_survives_torn_manifest_and_stray_files(clean, corpus, coder, tmp
         score_corpus(
             corpus,
             out,
-            context_col="context",
-            keep="brand",
             model=coder,
-            chunk_rows=CHUNK,
-            progress=False,
+            **CLEAN_RUN,
             callback=crash_after(3),
         )
     folder = parts_dir(out)
@@ -126,11 +116,8 @@ def test_resume_survives_torn_manifest_and_stray_files(clean, corpus, coder, tmp
     summary = score_corpus(
         corpus,
         out,
-        context_col="context",
-        keep="brand",
         model=coder,
-        chunk_rows=CHUNK,
-        progress=False,
+        **CLEAN_RUN,
     )
     assert summary.rows_resumed == 2 * CHUNK
     pd.testing.assert_frame_equal(pd.read_parquet(out), clean[1])
@@ -158,11 +145,8 @@ def test_shards_cover_the_input_exactly_once(clean, corpus, coder, tmp_path, n):
         score_corpus(
             corpus,
             out,
-            context_col="context",
-            keep="brand",
             model=coder,
-            chunk_rows=CHUNK,
-            progress=False,
+            **CLEAN_RUN,
             shard=f"{i}/{n}",
         )
         pieces.append(pd.read_parquet(out))
@@ -187,11 +171,8 @@ def test_gzip_and_folder_inputs_score_like_the_plain_file(clean, corpus, coder, 
     score_corpus(
         folder,
         out,
-        context_col="context",
-        keep="brand",
         model=coder,
-        chunk_rows=CHUNK,
-        progress=False,
+        **CLEAN_RUN,
     )
     pd.testing.assert_frame_equal(pd.read_parquet(out), clean[1])
 
@@ -202,11 +183,8 @@ def test_text_outputs_hold_the_same_rows(clean, corpus, coder, tmp_path, ext):
     score_corpus(
         corpus,
         out,
-        context_col="context",
-        keep="brand",
         model=coder,
-        chunk_rows=CHUNK,
-        progress=False,
+        **CLEAN_RUN,
     )
     if ext == ".jsonl":
         back = pd.read_json(out, lines=True, dtype={"id": str})
@@ -244,10 +222,7 @@ def test_process_workers_give_the_inline_scores(clean, corpus, tmp_path):
     score_corpus(
         corpus,
         out,
-        context_col="context",
-        keep="brand",
-        chunk_rows=CHUNK,
-        progress=False,
+        **CLEAN_RUN,
         workers=2,
     )
     table = pd.read_parquet(out)
@@ -256,9 +231,6 @@ def test_process_workers_give_the_inline_scores(clean, corpus, tmp_path):
 
 
 def test_corpus_evidence_combines_automated(corpus, coder, tmp_path):
-    pytest.importorskip(
-        "cuecoder.corpus.templates", reason="cuecoder.corpus.templates is being written in parallel"
-    )
     out = tmp_path / "ce.parquet"
     score_corpus(
         corpus,
