@@ -10,7 +10,8 @@ import pandas as pd
 
 from .cues.evidence import LABELS
 from .errors import CuecoderError, Errors
-from .train.metrics import binary_report, krippendorff_alpha
+from .stats.mediation import require_columns
+from .train.metrics import binary_report, expected_calibration_error, krippendorff_alpha
 
 logger = logging.getLogger(__name__)
 
@@ -30,10 +31,7 @@ COLUMNS: tuple[str, ...] = (
 
 
 def _check_ids(frame: pd.DataFrame, on: str, source: str) -> None:
-    if on not in frame.columns:
-        raise CuecoderError(
-            Errors.E101.format(column=on, source=source, available=list(frame.columns))
-        )
+    require_columns(frame, [on], source)
     repeated = frame[on][frame[on].duplicated()]
     if len(repeated):
         raise CuecoderError(
@@ -113,17 +111,9 @@ def validate(
                 codes=list(coded.columns),
             )
         )
+    require_columns(coded, labels, "the codes")
+    require_columns(scored, [f"{label}_label" for label in labels], "the scores")
     for label in labels:
-        if label not in coded.columns:
-            raise CuecoderError(
-                Errors.E101.format(column=label, source="the codes", available=list(coded.columns))
-            )
-        if f"{label}_label" not in scored.columns:
-            raise CuecoderError(
-                Errors.E101.format(
-                    column=f"{label}_label", source="the scores", available=list(scored.columns)
-                )
-            )
         values = pd.unique(coded[label].dropna())
         bad = [v for v in values if v not in (0, 1)]
         if bad:
@@ -151,8 +141,8 @@ def validate(
         ece = np.nan
         if f"{label}_scored" in both.columns:  # the model's probabilities
             proba = both.loc[keep, f"{label}_scored"].to_numpy(dtype=float)
-            finite = np.isfinite(proba)
-            ece = binary_report(y[finite], pred[finite], proba[finite])["ece"]
+            finite = np.isfinite(proba)  # empty replies have none
+            ece = expected_calibration_error(y[finite], proba[finite])
         low = high = np.nan
         if n_boot and len(y):
             resamples = rng.integers(0, len(y), size=(n_boot, len(y)))

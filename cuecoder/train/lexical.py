@@ -20,6 +20,7 @@ from .._optional import require
 from ..errors import CuecoderError, Errors
 from ..model.lexical import TOKEN_PATTERN, LexicalHead
 from .heads import PARITY_TOL
+from .metrics import binary_report
 from .selection import best_threshold
 
 #: Lexical weights tried when blending: 0 keeps the embedding heads alone.
@@ -97,18 +98,11 @@ def choose_blend(
 
     Returns ``(weight, threshold, score)``; ties keep the smaller weight.
     """
-    from .metrics import krippendorff_alpha
-
     best = None
     for w in BLEND_GRID:
         p = (1 - w) * p_embedding + w * p_lexical
         thr = best_threshold(y, p, metric)
-        pred = (p >= thr).astype(int)
-        if metric == "alpha":
-            score = krippendorff_alpha(y, pred)
-        else:
-            tp = int(((y == 1) & (pred == 1)).sum())
-            score = 2 * tp / max(1, int(y.sum()) + int(pred.sum()))
+        score = binary_report(y, p >= thr)[metric]
         if best is None or score > best[2] + 1e-12:
             best = (w, thr, score)
     return best
