@@ -5,7 +5,9 @@ and the replies written for this project in ``corpora/written``.
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -21,43 +23,118 @@ DEFAULT_CORPORA = REPO / "corpora"
 LABEL_COLUMNS = ["item_id", *LABELS, "subcodes"]
 
 
-def real_replies(data_dir: Path = DEFAULT_DATA_DIR) -> pd.DataFrame:
+SOURCES = ("twcs", "ibm", "stc3")
+STC3_FILES = {"zh": "train_data_cn.json", "en": "train_data_en.json"}
+_MENTION = re.compile(r"@([^\s@:：,，.。!！?？]+)")
+
+
+def real_replies(
+    data_dir: Path = DEFAULT_DATA_DIR, sources: tuple[str, ...] = ("twcs", "ibm")
+) -> pd.DataFrame:
     """All brand replies of the public corpora, keyed by ``item_id``.
 
-    ``twcs:<reply_tweet_id>`` for ``twcs/twcs_brand_replies.csv`` and
+    ``twcs:<reply_tweet_id>`` for ``twcs/twcs_brand_replies.csv``,
     ``ibm:<session_id>:<turn_index>`` for the agent turns of
-    ``ibm_twitter_cdp/turns_flat.csv``. Columns: item_id, source, brand, context, reply.
+    ``ibm_twitter_cdp/turns_flat.csv`` and ``stc3:<dialogue id>:<turn index>`` for the
+    helpdesk turns of ``stc3_weibo`` (:func:`stc3_replies`; a translated turn gives one
+    row per language under the same id). Columns: item_id, source, language, brand,
+    context, reply, recipient.
     """
     data_dir = Path(data_dir)
-    path = data_dir / "twcs" / "twcs_brand_replies.csv"
-    if not path.is_file():
-        raise CuecoderError(Errors.E105.format(path=path, reason="file not found"))
-    twcs = pd.read_csv(path, dtype=str, keep_default_na=False)
-    twcs = pd.DataFrame(
-        {
-            "item_id": "twcs:" + twcs["reply_tweet_id"],
-            "source": "twcs",
-            "brand": twcs["brand"],
-            "context": twcs["parent_text"],
-            "reply": twcs["reply_text"],
-            "recipient": twcs["parent_author_id"],
-        }
-    )
-    turns = pd.read_csv(
-        data_dir / "ibm_twitter_cdp" / "turns_flat.csv", dtype=str, keep_default_na=False
-    )
-    agent = turns[turns["role"] == "agent"].drop_duplicates("tweet_id")
-    ibm = pd.DataFrame(
-        {
-            "item_id": "ibm:" + agent["session_id"] + ":" + agent["turn_index"],
-            "source": "ibm",
-            "brand": agent["company"],
-            "context": agent["previous_turn_text"],
-            "reply": agent["text"],
-            "recipient": "ibm:" + agent["session_id"],
-        }
-    )
-    return pd.concat([twcs, ibm], ignore_index=True)
+    unknown = [s for s in sources if s not in SOURCES]
+    if unknown:
+        raise CuecoderError(f"unknown source(s) {unknown}; valid: {list(SOURCES)}")
+    frames = []
+    if "twcs" in sources:
+        path = data_dir / "twcs" / "twcs_brand_replies.csv"
+        if not path.is_file():
+            raise CuecoderError(Errors.E105.format(path=path, reason="file not found"))
+        twcs = pd.read_csv(path, dtype=str, keep_default_na=False)
+        frames.append(
+            pd.DataFrame(
+                {
+                    "item_id": "twcs:" + twcs["reply_tweet_id"],
+                    "source": "twcs",
+                    "language": "en",
+                    "brand": twcs["brand"],
+                    "context": twcs["parent_text"],
+                    "reply": twcs["reply_text"],
+                    "recipient": twcs["parent_author_id"],
+                }
+            )
+        )
+    if "ibm" in sources:
+        turns = pd.read_csv(
+            data_dir / "ibm_twitter_cdp" / "turns_flat.csv", dtype=str, keep_default_na=False
+        )
+        agent = turns[turns["role"] == "agent"].drop_duplicates("tweet_id")
+        frames.append(
+            pd.DataFrame(
+                {
+                    "item_id": "ibm:" + agent["session_id"] + ":" + agent["turn_index"],
+                    "source": "ibm",
+                    "language": "en",
+                    "brand": agent["company"],
+                    "context": agent["previous_turn_text"],
+                    "reply": agent["text"],
+                    "recipient": "ibm:" + agent["session_id"],
+                }
+            )
+        )
+    if "stc3" in sources:
+        frames.append(stc3_replies(data_dir))
+    return pd.concat(frames, ignore_index=True)
+
+
+def stc3_replies(data_dir: Path = DEFAULT_DATA_DIR) -> pd.DataFrame:
+    """Helpdesk turns of the STC-3 Weibo dialogues, in Chinese and (where translated) English.
+
+    The reply is one helpdesk turn (its utterances joined), the context the customer turn
+    before it; ids are ``stc3:<dialogue id>:<turn index>``, shared by a turn's Chinese
+    original and its English translation. ``brand`` is the helpdesk account the customer
+    @-mentioned in the opening turn (the first mention naming 客服, customer service, else
+    the first mention); ``recipient`` is the dialogue. The quality and nugget
+    annotations are not read.
+    """
+    rows = []
+    for language, name in STC3_FILES.items():
+        path = Path(data_dir) / "stc3_weibo" / name
+        if not path.is_file():
+            raise CuecoderError(Errors.E105.format(path=path, reason="file not found"))
+        dialogues = json.loads(path.read_text(encoding="utf-8"))
+        joiner = "" if language == "zh" else " "
+        for dialogue in dialogues:
+            turns = dialogue["turns"]
+            brand = _stc3_brand(joiner.join(turns[0]["utterances"])) if turns else ""
+            for index, turn in enumerate(turns):
+                if turn["sender"] != "helpdesk":
+                    continue
+                before = turns[index - 1] if index > 0 else None
+                context = ""
+                if before is not None and before["sender"] == "customer":
+                    context = joiner.join(before["utterances"])
+                rows.append(
+                    {
+                        "item_id": f"stc3:{dialogue['id']}:{index}",
+                        "source": "stc3",
+                        "language": language,
+                        "brand": brand,
+                        "context": context,
+                        "reply": joiner.join(turn["utterances"]),
+                        "recipient": f"stc3:{dialogue['id']}",
+                    }
+                )
+    frame = pd.DataFrame(rows)
+    # the English file names accounts in English: take each dialogue's brand from Chinese
+    zh_brand = frame[frame["language"] == "zh"].drop_duplicates("recipient")
+    frame["brand"] = frame["recipient"].map(zh_brand.set_index("recipient")["brand"])
+    return frame
+
+
+def _stc3_brand(text: str) -> str:
+    mentions = _MENTION.findall(text)
+    named = [m for m in mentions if "客服" in m]
+    return (named or mentions or [""])[0]
 
 
 def read_label_files(paths: list[Path]) -> pd.DataFrame:
@@ -78,10 +155,15 @@ def read_label_files(paths: list[Path]) -> pd.DataFrame:
 
 
 def load_real(label_files: list[Path], data_dir: Path = DEFAULT_DATA_DIR) -> pd.DataFrame:
-    """Hand-coded real replies joined to their text read from ``data_dir``."""
+    """Hand-coded real replies joined to their text read from ``data_dir``.
+
+    A code of a translated STC-3 turn labels the reply in both languages: it gives one
+    row per language (same ``item_id``, column ``language``).
+    """
     labels = read_label_files(label_files)
-    texts = real_replies(data_dir)
-    joined = labels.merge(texts, on="item_id", how="left", validate="one_to_one")
+    sources = tuple(s for s in SOURCES if labels["item_id"].str.startswith(f"{s}:").any())
+    texts = real_replies(data_dir, sources=sources or ("twcs",))
+    joined = labels.merge(texts, on="item_id", how="left", validate="one_to_many")
     lost = joined["reply"].isna().sum()
     if lost:
         logger.warning("%d labelled ids have no text in %s; dropped", lost, data_dir)
