@@ -76,8 +76,8 @@ def fill(template: str, rng: np.random.Generator) -> str:
 
 
 def run_one(n: int, seed: int = 0) -> dict:
-    from cuecoder.corpus.normalize import template_text
-    from cuecoder.corpus.templates import TemplateIndex
+    from cuecoder.templates.index import TemplateIndex
+    from cuecoder.templates.normalize import template_text
     from cuecoder.train.data import real_replies
 
     real = real_replies()

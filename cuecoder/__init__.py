@@ -9,13 +9,12 @@ True
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
-
+from ._version import __version__
 from .coder import Coder, load  # noqa: E402
 from .corpus.batch import score_corpus  # noqa: E402
 from .errors import CuecoderError, ModelError  # noqa: E402
 from .stats import aggregate, join_survey, mediate, mediation_model, sem, sem_by_cue  # noqa: E402
-from .validate import validate  # noqa: E402
+from .stats.agreement import validate  # noqa: E402
 
 __all__ = [
     "Coder",

@@ -14,21 +14,17 @@ import numpy as np
 import pandas as pd
 from spacy.tokens import Doc
 
-from .cues.evidence import LABELS, Evidence, EvidenceMatcher
+from .codebook import EVIDENCE_ONLY, add_composites, label_column
+from .cues.evidence import Evidence, EvidenceMatcher
 from .cues.features import FEATURE_NAMES, featurize
 from .errors import CuecoderError, Errors, ModelError, Warnings
 from .model.encoder import OnnxEncoder, make_session
 from .model.folder import DEFAULT_MODEL, load_meta
 from .model.lexical import LexicalHead
+from .templates.evidence import add_corpus_evidence, find_templates
 from .text.tokenizer import shared_nlp
 
 logger = logging.getLogger(__name__)
-
-#: How ``interactivity`` is made from its two cues: the mean of the responsiveness and
-#: listening probabilities (perceived interactivity = responsiveness + listening in the
-#: codebook's theory section), and ``interactivity_label`` is True when either label is.
-INTERACTIVITY = ("responsiveness", "listening")
-
 
 def _as_text(value) -> str | None:
     """The reply as a string, or None when it is missing, not text or only whitespace."""
@@ -128,10 +124,11 @@ class Coder:
         self.meta = load_meta(self.path, verify=verify)
         if tuple(self.meta["features"]) != FEATURE_NAMES:
             raise ModelError(
-                Errors.E002.format(
-                    path=self.path / "meta.json",
-                    fields="features (built for another feature set)",
-                    required=list(FEATURE_NAMES),
+                Errors.E007.format(
+                    path=self.path,
+                    found=len(self.meta["features"]),
+                    expected=len(FEATURE_NAMES),
+                    names=", ".join(FEATURE_NAMES[:3]) + ", ...",
                 )
             )
         self.labels: tuple[str, ...] = tuple(self.meta["labels"])
@@ -151,11 +148,15 @@ class Coder:
     def __repr__(self) -> str:
         return f"Coder(name={self.meta['name']!r}, version={self.meta['version']!r})"
 
-    def threshold(self, label: str, corpus_evidence: bool = False) -> float:
-        """Decision threshold of ``label``; with corpus evidence, ``automated`` uses the
-        threshold chosen when the combination was fit."""
-        if label == "automated" and corpus_evidence and self.corpus_model:
+    def threshold(self, label: str) -> float:
+        """Decision threshold of ``label``, ``automated_corpus`` included (the threshold
+        chosen when the corpus-evidence combination was fit)."""
+        if label == "automated_corpus" and self.corpus_model:
             return float(self.corpus_model["threshold"])
+        if label not in self.thresholds:
+            raise CuecoderError(
+                Errors.E104.format(value=label, name="label", valid=[*self.thresholds])
+            )
         return self.thresholds[label]
 
     # -- building blocks -------------------------------------------------------------
@@ -224,18 +225,22 @@ class Coder:
         corpus_evidence : bool
             Treat ``replies`` as a corpus: find templates (the same text up to names,
             handles, numbers and links sent to several people) and combine that evidence
-            with the per-reply ``automated`` score (see :mod:`cuecoder.corpus.templates`).
+            with the per-reply ``automated`` score into ``automated_corpus`` (see
+            :mod:`cuecoder.templates.evidence`). ``automated`` stays per reply.
         accounts, recipients : sequence, optional
             Sending account and recipient of each reply, used by ``corpus_evidence``.
 
         Returns
         -------
         pandas.DataFrame
-            ``responsiveness``, ``listening``, ``openness``, ``automated`` (probabilities),
-            ``interactivity`` (mean of responsiveness and listening), one boolean
-            ``<label>_label`` per label from the model's thresholds and
-            ``interactivity_label`` (either of its two labels), ``evidence`` (list of
-            dicts: subcode, start, end, text), ``empty`` and ``truncated`` flags.
+            ``responsiveness``, ``listening``, ``openness``, ``automated`` (per-reply
+            probabilities), ``interactivity`` (mean of responsiveness and listening),
+            one boolean ``<label>_label`` per label from the model's thresholds and
+            ``interactivity_label`` (either of its two labels); with corpus evidence,
+            ``automated_corpus``, ``automated_corpus_label``, ``template_id``,
+            ``template_size``, ``template_recipients``; then ``evidence`` (list of
+            dicts: subcode, start, end, text; the spans of the per-reply labels),
+            ``empty`` and ``truncated`` flags.
 
         Examples
         --------
@@ -272,30 +277,28 @@ class Coder:
         probs = np.full((len(texts), len(self.labels)), np.nan)
         probs[keep] = self.blend(self.predict_proba(X), [texts[i] for i in keep])
         table = pd.DataFrame(probs, columns=list(self.labels))
-        if corpus_evidence:
-            from .corpus.templates import apply_corpus_evidence
-
-            table = apply_corpus_evidence(
-                table, texts, self.corpus_model, accounts=accounts, recipients=recipients
-            )
-        table["interactivity"] = table[list(INTERACTIVITY)].mean(axis=1, skipna=False)
         for label in self.labels:
-            threshold = self.threshold(label, corpus_evidence)
-            table[f"{label}_label"] = (table[label] >= threshold).to_numpy()
-        table["interactivity_label"] = table[[f"{x}_label" for x in INTERACTIVITY]].any(axis=1)
+            table[label_column(label)] = (table[label] >= self.thresholds[label]).to_numpy()
+        add_composites(table)
+        # composites' probabilities sit with the labels' probabilities
+        names = [c for c in table.columns if not c.endswith("_label")]
+        table = table[names + [c for c in table.columns if c.endswith("_label")]]
         ev_col: list[list[dict]] = [[] for _ in texts]
-        labels_on = {label: table[f"{label}_label"].to_numpy() for label in self.labels}
+        labels_on = {label: table[label_column(label)].to_numpy() for label in self.labels}
         for row, i in enumerate(keep):
             ev_col[i] = [
                 ev.as_dict()
                 for ev in _dedupe(evidence[row])
-                if ev.subcode == "O-IDENTITY" or labels_on[ev.label][i]
+                if ev.subcode in EVIDENCE_ONLY or labels_on[ev.label][i]
             ]
         truncated = np.zeros(len(texts), dtype=bool)
         truncated[keep] = truncated_kept
         table["evidence"] = ev_col
         table["empty"] = [t is None for t in texts]
         table["truncated"] = truncated
+        if corpus_evidence:
+            found = find_templates(texts, self.corpus_model, accounts, recipients)
+            table = add_corpus_evidence(table, found, self.corpus_model)
         return table
 
 
@@ -315,4 +318,4 @@ def load(path: str | Path | None = None, n_threads: int | None = None) -> Coder:
     return Coder(Path(path) if path is not None else DEFAULT_MODEL, n_threads=n_threads)
 
 
-__all__ = ["Coder", "load", "LABELS", "INTERACTIVITY"]
+__all__ = ["Coder", "load"]

@@ -1,10 +1,22 @@
 """Every user-facing message of cuecoder, in one place (spaCy's ``Errors`` habit).
 
 A message names the bad value and, where there is a closed set, lists the valid ones.
-Codes are stable: a message may be reworded, its code is never reused.
+Every message reaches the user with its code in front (``[E101] Column 'txt' is not in
+...``), so a report can be searched for. Codes are stable: a message may be reworded,
+its code is never reused, and one message has one code.
 """
 
 from __future__ import annotations
+
+
+class _WithCodes(type):
+    """Read ``Errors.E101`` as ``"[E101] <message>"`` (spaCy's ``ErrorsWithCodes``)."""
+
+    def __getattribute__(cls, code: str) -> str:
+        message = super().__getattribute__(code)
+        if code.startswith("_") or not isinstance(message, str):
+            return message
+        return f"[{code}] {message}"
 
 
 class CuecoderError(ValueError):
@@ -15,7 +27,7 @@ class ModelError(CuecoderError):
     """A model folder that is incomplete, tampered with or of an unknown format."""
 
 
-class Errors:
+class Errors(metaclass=_WithCodes):
     # --- models (E0xx)
     E001 = "Can't find a model folder at '{path}'. Pass the path to a folder with a meta.json."
     E002 = "Model meta.json at '{path}' lacks the field(s) {fields}. Required: {required}."
@@ -25,6 +37,12 @@ class Errors:
     )
     E004 = "Model file '{name}' listed in meta.json is missing from '{path}'."
     E005 = "Can't read meta.json at '{path}': {reason}."
+    E007 = (
+        "Model '{path}' was built for another feature set: its meta.json lists {found} "
+        "features, this cuecoder computes {expected} ({names})."
+    )
+    E008 = "Model meta.json at '{path}' names '{name}', a path outside the model folder."
+    E009 = "Unknown evidence pattern kind {kind!r} in '{path}'. Valid: {valid}."
     E006 = (
         "The stored head '{path}' differs from the scikit-learn model it came from by "
         "{diff:.2e} (tolerance {tol:g}): the export is not faithful."
@@ -36,6 +54,7 @@ class Errors:
     E103 = "'contexts' has {n_contexts} entries but 'replies' has {n_replies}; give one per reply."
     E104 = "Unknown value {value!r} for '{name}'. Valid: {valid}."
     E105 = "Can't read '{path}': {reason}."
+    E111 = "Unknown source(s) {values} in the real corpora. Valid: {valid}."
     E106 = "No input files found under '{path}' (looked for {supported})."
     E107 = "Invalid --shard '{value}': use i/N with 0 <= i < N, e.g. 0/4."
     E108 = "Column '{column}' of {source} must hold 0/1 codes; found {values}."
@@ -50,7 +69,7 @@ class Errors:
         "'{parts}' holds the parts of an earlier run with other settings (changed: {changed}). "
         "Run again with the same arguments to resume, or pass --restart to start over."
     )
-    E502 = "'{name}' must be {requirement}; got {value!r}."
+    E507 = "The template index of this run did not reach Dask worker '{worker}'."
     E503 = "Column '{column}' in '{path}' has type {dtype}; {role} must hold text (strings)."
     E504 = "--scheduler needs --engine dask; the local engine runs on this machine only."
     E505 = "The output '{out}' is also an input file; choose another --out."
@@ -84,8 +103,6 @@ class Errors:
         "Template evidence from {n} replies is weaker than in the {n_fit}-reply corpus the "
         "combination was calibrated on: a unique reply in a small list says little."
     )
-    E408 = "Column '{column}' is not in '{path}'. Columns there: {available}."
-    E409 = "Unknown --format '{value}'. Valid: {valid}."
     E410 = "No replies in '{path}' (column '{column}' is empty)."
 
     # --- statistics (E3xx): mediation, SEM, aggregation
@@ -130,7 +147,7 @@ class Errors:
     E316 = "Unknown moderator value(s) {values}: give numbers, e.g. [0, 1] for automated."
 
 
-class Warnings:
+class Warnings(metaclass=_WithCodes):
     W001 = "Model '{name}' was built with cuecoder {built}; this is cuecoder {running}."
     W002 = "{n} of {total} replies were longer than {limit} tokens and were truncated."
     W003 = "{n} of {total} replies were empty, missing or not text; they are flagged in 'empty'."

@@ -8,7 +8,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cuecoder.coder import INTERACTIVITY
+from cuecoder.codebook import COMPOSITES
+
+INTERACTIVITY = COMPOSITES["interactivity"]
 from cuecoder.errors import CuecoderError
 
 LABELS = ["responsiveness", "listening", "openness", "automated"]

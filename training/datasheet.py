@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from cuecoder.cues.evidence import ALL_SUBCODES, LABELS
+from cuecoder.codebook import ALL_SUBCODES, LABELS
+from cuecoder.stats.agreement import krippendorff_alpha
 from cuecoder.train.data import DEFAULT_DATA_DIR, load_real, load_written, read_label_files
-from cuecoder.train.metrics import krippendorff_alpha
 
 CORPORA = Path(__file__).resolve().parent.parent / "corpora"
 

@@ -30,35 +30,29 @@ output.
 from __future__ import annotations
 
 import concurrent.futures as cf
-import hashlib
-import json
 import logging
-import multiprocessing
-import os
 import shutil
-import sys
 import time
-import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Literal
 
 import numpy as np
-import pandas as pd
 
 from ..errors import CuecoderError, Errors
-from . import io as cio
+from . import read as cread
+from . import write as cwrite
+from .checkpoint import Manifest, fingerprint, model_token, parts_dir, quarantine_path
+from .executors import InlineExecutor, ProcessExecutor
+from .frame import output_meta
+from .progress import Progress
 
 logger = logging.getLogger(__name__)
 
 Engine = Literal["local", "dask"]
 ENGINES = ("local", "dask")
 CHUNK_ROWS = 10_000  # about 25 s of work at 400 replies/s: little to redo after a crash
-LOG_EVERY = 30.0  # seconds between progress log lines when stderr is not a terminal
-MANIFEST = "manifest.jsonl"
-SCORE_COLUMNS_TAIL = ("evidence", "empty", "truncated")
-TEMPLATE_COLUMNS = ("automated_reply", "template_id", "template_size", "template_recipients")
 
 
 @dataclass
@@ -118,336 +112,29 @@ def parse_keep(value: str | Sequence[str] | None) -> list[str] | Literal["all"]:
 # -- scoring one chunk -----------------------------------------------------------------
 
 
-def score_frame(
-    coder,
-    frame: pd.DataFrame,
-    batch_size: int = 1,
-    index=None,
-    id_name: str = "id",
-) -> pd.DataFrame:
-    """Score one chunk (internal columns of :class:`~cuecoder.corpus.io.RawChunk`).
-
-    Identical (reply, context) pairs are scored once. With a finalized ``index``
-    (:class:`~cuecoder.corpus.templates.TemplateIndex`), ``automated`` is combined with
-    the reply's template evidence and the per-reply probability kept as
-    ``automated_reply``.
-    """
-    texts = frame[cio.TEXT].tolist()
-    contexts = [c if isinstance(c, str) else None for c in frame[cio.CONTEXT]]
-    keys = pd.Series(
-        [t if c is None else f"{t}\x00\x01{c}" for t, c in zip(texts, contexts, strict=True)]
-    )
-    codes, uniques = pd.factorize(keys, sort=False)
-    first = np.unique(codes, return_index=True)[1]  # first row of each distinct pair
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # per-chunk warnings are counted in the summary
-        table = coder.score(
-            [texts[i] for i in first], [contexts[i] for i in first], batch_size=batch_size
-        )
-    table = table.iloc[codes].reset_index(drop=True)
-    if index is not None:
-        from .templates import combine_automated
-
-        found = index.lookup(texts, frame[cio.ACCOUNT].tolist())
-        table["automated_reply"] = table["automated"]
-        table["automated"] = combine_automated(
-            table["automated"].to_numpy(),
-            found["template_size"].to_numpy(),
-            found["template_recipients"].to_numpy(),
-            coder.meta.get("corpus_evidence"),
-        )
-        table["automated_label"] = (
-            table["automated"] >= coder.threshold("automated", corpus_evidence=True)
-        ).to_numpy()
-        for name in TEMPLATE_COLUMNS[1:]:
-            table[name] = found[name].to_numpy()
-        # a string column even when no row of the chunk is in a template (typed parts)
-        table["template_id"] = table["template_id"].astype("string")
-        order = [c for c in table.columns if c not in TEMPLATE_COLUMNS]
-        at = order.index("automated") + 1
-        table = table[order[:at] + list(TEMPLATE_COLUMNS) + order[at:]]
-    table["evidence"] = [json.dumps(ev, ensure_ascii=False) for ev in table["evidence"]]
-    kept = frame.drop(columns=[cio.ID, cio.TEXT, cio.CONTEXT, cio.ACCOUNT, cio.RECIPIENT])
-    kept = kept.rename(
-        columns={c: f"{c}_input" for c in kept.columns if c in table.columns or c == id_name}
-    )
-    head = pd.DataFrame({id_name: frame[cio.ID].astype(object).to_numpy()})
-    return pd.concat([head, kept.reset_index(drop=True), table], axis=1)
-
-
-def output_meta(
-    coder_labels: Sequence[str], kept: Sequence[str], id_name: str, corpus_evidence: bool
-) -> pd.DataFrame:
-    """An empty frame with the columns and dtypes :func:`score_frame` returns."""
-    cols: dict[str, pd.Series] = {id_name: pd.Series([], dtype=object)}
-    for k in kept:
-        cols[f"{k}_input" if k == id_name else k] = pd.Series([], dtype=object)
-    for label in coder_labels:
-        cols[label] = pd.Series([], dtype=float)
-        if label == "automated" and corpus_evidence:
-            cols["automated_reply"] = pd.Series([], dtype=float)
-            cols["template_id"] = pd.Series([], dtype=object)
-            cols["template_size"] = pd.Series([], dtype=np.int64)
-            cols["template_recipients"] = pd.Series([], dtype=np.int64)
-    cols["interactivity"] = pd.Series([], dtype=float)
-    for label in [*coder_labels, "interactivity"]:
-        cols[f"{label}_label"] = pd.Series([], dtype=bool)
-    cols["evidence"] = pd.Series([], dtype=object)
-    cols["empty"] = pd.Series([], dtype=bool)
-    cols["truncated"] = pd.Series([], dtype=bool)
-    return pd.DataFrame(cols)
-
-
 # -- executors: inline, processes (dask lives in dask_engine) --------------------------
-
-_WORKER: dict = {}
-
-
-def _init_worker(model_path: str, n_threads: int | None, index) -> None:
-    """Process-pool initializer: load the model once per process."""
-    from ..coder import load
-
-    _WORKER["coder"] = load(model_path, n_threads=n_threads)
-    _WORKER["index"] = index
-
-
-def _score_in_worker(frame: pd.DataFrame, batch_size: int, id_name: str) -> pd.DataFrame:
-    return score_frame(_WORKER["coder"], frame, batch_size, _WORKER["index"], id_name)
-
-
-class _InlineExecutor:
-    """Scores in this process, one chunk at a time."""
-
-    max_pending = 1
-
-    def __init__(self, coder, index, batch_size: int, id_name: str) -> None:
-        self.coder, self.index = coder, index
-        self.batch_size, self.id_name = batch_size, id_name
-
-    def submit(self, frame: pd.DataFrame) -> cf.Future:
-        future: cf.Future = cf.Future()
-        try:
-            future.set_result(
-                score_frame(self.coder, frame, self.batch_size, self.index, self.id_name)
-            )
-        except Exception as exc:  # noqa: BLE001 - re-raised by result() in the caller
-            future.set_exception(exc)
-        return future
-
-    def wait_first(self, futures):
-        return cf.wait(futures, return_when=cf.FIRST_COMPLETED)
-
-    def close(self) -> None:
-        pass
-
-
-class _ProcessExecutor(_InlineExecutor):
-    """Scores in ``workers`` processes, each loading the model once."""
-
-    def __init__(
-        self, model_path: Path, workers: int, index, batch_size: int, id_name: str
-    ) -> None:
-        n_threads = max(1, (os.cpu_count() or 1) // workers)
-        self.pool = cf.ProcessPoolExecutor(
-            max_workers=workers,
-            mp_context=multiprocessing.get_context("spawn"),
-            initializer=_init_worker,
-            initargs=(str(model_path), n_threads, index),
-        )
-        self.max_pending = 2 * workers
-        self.batch_size, self.id_name = batch_size, id_name
-
-    def submit(self, frame: pd.DataFrame) -> cf.Future:
-        return self.pool.submit(_score_in_worker, frame, self.batch_size, self.id_name)
-
-    def close(self) -> None:
-        self.pool.shutdown(wait=True, cancel_futures=True)
 
 
 # -- progress --------------------------------------------------------------------------
 
 
-class _Progress:
-    """A rich progress bar on a terminal, log lines every ``LOG_EVERY`` s otherwise."""
-
-    def __init__(self, enabled: bool | None) -> None:
-        self.bar = None
-        self.start = time.perf_counter()
-        self.last_log = self.start
-        self.rows = 0
-        if enabled is None:
-            enabled = sys.stderr.isatty()
-        if enabled:
-            from rich.console import Console
-            from rich.progress import (
-                BarColumn,
-                Progress,
-                TaskProgressColumn,
-                TextColumn,
-                TimeElapsedColumn,
-                TimeRemainingColumn,
-            )
-
-            self.bar = Progress(
-                TextColumn("scoring"),
-                BarColumn(),
-                TaskProgressColumn(),
-                TextColumn("{task.completed:,.0f}/~{task.total:,.0f} rows"),
-                TextColumn("{task.fields[rate]:,.0f} rows/s"),
-                TimeElapsedColumn(),
-                TextColumn("ETA"),
-                TimeRemainingColumn(),
-                console=Console(stderr=True),
-                transient=False,
-            )
-            self.task = self.bar.add_task("scoring", total=None, rate=0.0)
-            self.bar.start()
-
-    def update(self, rows_done: int, new_rows: int, est_total: float) -> None:
-        self.rows += new_rows
-        now = time.perf_counter()
-        rate = self.rows / max(now - self.start, 1e-9)
-        if self.bar is not None:
-            self.bar.update(
-                self.task, completed=rows_done, total=max(est_total, rows_done), rate=rate
-            )
-        elif now - self.last_log >= LOG_EVERY:
-            self.last_log = now
-            left = max(est_total - rows_done, 0) / rate if rate else float("nan")
-            logger.info(
-                "scored %s rows (~%.0f%%), %.0f rows/s, ETA %s",
-                f"{rows_done:,}",
-                100 * rows_done / max(est_total, 1),
-                rate,
-                _hms(left),
-            )
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.stop()
-
-
-def _hms(seconds: float) -> str:
-    if not np.isfinite(seconds):
-        return "?"
-    s = int(seconds)
-    return f"{s // 3600:d}:{s % 3600 // 60:02d}:{s % 60:02d}"
-
-
 # -- the run ---------------------------------------------------------------------------
 
 
-def _model_token(coder) -> str:
-    files = json.dumps(coder.meta.get("files", {}), sort_keys=True)
-    return (
-        f"{coder.meta['name']}@{coder.meta['version']}:"
-        + hashlib.sha256(files.encode()).hexdigest()[:16]
-    )
-
-
-def _fingerprint(files: list[Path], columns: cio.Columns, settings: dict) -> dict:
-    """What a resumed run must share with the interrupted one (as JSON would give it)."""
-    return json.loads(
-        json.dumps(
-            {
-                "inputs": [
-                    [str(p.resolve()), p.stat().st_size, p.stat().st_mtime_ns] for p in files
-                ],
-                "columns": dict(columns.__dict__),
-                **settings,
-            }
-        )
-    )
-
-
-def _strip_ext(path: Path) -> str:
-    name = path.name
-    for ext in sorted(cio.OUTPUT_FORMATS, key=len, reverse=True):
-        if name.lower().endswith(ext):
-            return name[: -len(ext)]
-    return name
-
-
-def quarantine_path(out: str | Path) -> Path:
-    """Where the quarantined rows of output ``out`` go: ``<stem>.quarantine.jsonl``."""
-    out = Path(out)
-    return out.with_name(f"{_strip_ext(out)}.quarantine.jsonl")
-
-
-def parts_dir(out: str | Path) -> Path:
-    """The folder of part files and manifest of an unfinished run writing ``out``."""
-    out = Path(out)
-    return out.with_name(f".{out.name}.parts")
-
-
-class _Manifest:
-    """Header line with the run's fingerprint, then one line per committed chunk."""
-
-    def __init__(self, folder: Path, fingerprint: dict, resume: bool) -> None:
-        self.folder = folder
-        self.path = folder / MANIFEST
-        self.done: dict[int, dict] = {}
-        if folder.exists() and not resume:
-            shutil.rmtree(folder)
-        if self.path.exists():
-            lines = self.path.read_text(encoding="utf-8").splitlines()
-            header = _json_or_none(lines[0]) if lines else None
-            old = (header or {}).get("fingerprint")
-            if old is not None and old != fingerprint:
-                changed = sorted(
-                    k for k in {*old, *fingerprint} if old.get(k) != fingerprint.get(k)
-                )
-                raise CuecoderError(Errors.E501.format(parts=folder, changed=", ".join(changed)))
-            if old is not None:
-                for line in lines[1:]:
-                    entry = _json_or_none(line)  # a torn last line (power loss) is skipped
-                    if entry and (folder / entry["part"]).exists():
-                        self.done[int(entry["seq"])] = entry
-                if self.done:
-                    logger.info("resuming: %d chunks already scored in %s", len(self.done), folder)
-                self.fh = open(self.path, "a", encoding="utf-8")
-                return
-        folder.mkdir(parents=True, exist_ok=True)
-        with cio.atomic_path(self.path) as tmp:
-            tmp.write_text(json.dumps({"fingerprint": fingerprint}) + "\n", encoding="utf-8")
-        self.fh = open(self.path, "a", encoding="utf-8")
-
-    def commit(self, entry: dict) -> None:
-        self.fh.write(json.dumps(entry) + "\n")
-        self.fh.flush()
-        os.fsync(self.fh.fileno())
-        self.done[int(entry["seq"])] = entry
-
-    def close(self) -> None:
-        self.fh.close()
-
-
-def _json_or_none(line: str):
-    try:
-        return json.loads(line)
-    except json.JSONDecodeError:
-        return None
-
-
 def build_template_index(
-    files: Sequence[Path], columns: cio.Columns, chunk_rows: int, params: dict | None
+    files: Sequence[Path], columns: cread.Columns, chunk_rows: int, params: dict | None
 ):
     """First pass for corpus evidence: a finalized template index of every input row."""
-    from .templates import TemplateIndex
+    from ..templates.evidence import index_from_params
 
-    try:
-        from .templates import index_from_params
-
-        index = index_from_params(params)
-    except ImportError:
-        index = TemplateIndex(threshold=0.8, num_perm=64, min_size=2)
-    for chunk in cio.iter_chunks(files, columns, chunk_rows):
+    index = index_from_params(params)
+    for chunk in cread.iter_chunks(files, columns, chunk_rows):
         f = chunk.frame
         index.add(
-            f[cio.TEXT].tolist(),
-            accounts=f[cio.ACCOUNT].tolist(),
-            recipients=f[cio.RECIPIENT].tolist(),
-            ids=f[cio.ID].tolist(),
+            f[cread.TEXT].tolist(),
+            accounts=f[cread.ACCOUNT].tolist(),
+            recipients=f[cread.RECIPIENT].tolist(),
+            ids=f[cread.ID].tolist(),
         )
     return index.finalize()
 
@@ -538,15 +225,15 @@ def score_corpus(
     ):
         if not isinstance(value, int | np.integer) or value < 1:
             raise CuecoderError(
-                Errors.E502.format(name=name, requirement="an integer >= 1", value=value)
+                Errors.E307.format(name=name, requirement="an integer >= 1", value=value)
             )
     shard_t = parse_shard(shard)
     out = Path(out)
-    cio.output_format(out)
-    files = cio.list_inputs(path_or_paths)
+    cwrite.output_format(out)
+    files = cread.list_inputs(path_or_paths)
     if any(p.resolve() == out.resolve() for p in files):
         raise CuecoderError(Errors.E505.format(out=out))
-    columns = cio.Columns(
+    columns = cread.Columns(
         text=text_col,
         context=context_col,
         id=id_col,
@@ -556,7 +243,7 @@ def score_corpus(
     )
     # check every file's columns up front: a wrong name stops the run before any work
     for p in files:
-        next(iter(cio.iter_chunks([p], columns, chunk_rows=1)), None)
+        next(iter(cread.iter_chunks([p], columns, chunk_rows=1)), None)
 
     from ..coder import Coder, load
 
@@ -566,16 +253,16 @@ def score_corpus(
         "chunk_rows": chunk_rows,
         "batch_size": batch_size,
         "shard": shard_t,
-        "model": _model_token(coder),
+        "model": model_token(coder),
         "corpus_evidence": bool(corpus_evidence),
     }
     folder = parts_dir(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    manifest = _Manifest(folder, _fingerprint(files, columns, settings), resume)
+    manifest = Manifest(folder, fingerprint(files, columns, settings), resume)
 
     index = None
     if corpus_evidence:
-        cio_cols = cio.Columns(**columns.__dict__)
+        cio_cols = cread.Columns(**columns.__dict__)
         index = build_template_index(files, cio_cols, chunk_rows, coder.meta.get("corpus_evidence"))
 
     if engine == "dask":
@@ -592,9 +279,9 @@ def score_corpus(
             client=client,
         )
     elif workers > 1:
-        executor = _ProcessExecutor(coder.path, workers, index, batch_size, id_name)
+        executor = ProcessExecutor(coder.path, workers, index, batch_size, id_name)
     else:
-        executor = _InlineExecutor(coder, index, batch_size, id_name)
+        executor = InlineExecutor(coder, index, batch_size, id_name)
 
     total_bytes = sum(p.stat().st_size for p in files) or 1
     file_offset: dict[Path, int] = {}
@@ -602,7 +289,7 @@ def score_corpus(
     for p in files:
         file_offset[p] = offset
         offset += p.stat().st_size
-    bar = _Progress(progress)
+    bar = Progress(progress)
     pending: dict = {}
     counts = {"rows": sum(e["rows"] for e in manifest.done.values()), "read": 0}
     rows_resumed = counts["rows"]
@@ -617,9 +304,9 @@ def score_corpus(
         except Exception as exc:
             raise CuecoderError(Errors.E506.format(seq=seq, path=path, reason=exc)) from exc
         if bad:
-            cio.write_jsonl_atomic(bad, folder / f"quarantine-{seq:08d}.jsonl")
+            cwrite.write_jsonl_atomic(bad, folder / f"quarantine-{seq:08d}.jsonl")
         part = f"part-{seq:08d}.parquet"
-        cio.write_parquet_atomic(scored, folder / part)
+        cwrite.write_parquet_atomic(scored, folder / part)
         entry = {
             "seq": seq,
             "part": part,
@@ -635,7 +322,7 @@ def score_corpus(
 
     meta = output_meta(coder.labels, [], id_name, bool(corpus_evidence))
     try:
-        for chunk in cio.iter_chunks(files, columns, chunk_rows):
+        for chunk in cread.iter_chunks(files, columns, chunk_rows):
             counts["read"] += chunk.n_records
             done_bytes = file_offset[chunk.path] + chunk.bytes_read
             state["est"] = counts["read"] * total_bytes / max(done_bytes, 1)
@@ -672,12 +359,12 @@ def score_corpus(
 
     seqs = sorted(manifest.done)
     parts = [folder / manifest.done[s]["part"] for s in seqs]
-    n_rows = cio.merge_parts(parts, out)
+    n_rows = cwrite.merge_parts(parts, out)
     bad_parts = [folder / f"quarantine-{s:08d}.jsonl" for s in seqs]
     qpath = quarantine_path(out)
     n_bad = sum(manifest.done[s]["quarantined"] for s in seqs)
     if n_bad:
-        with cio.atomic_path(qpath) as tmp, open(tmp, "w", encoding="utf-8") as fh:
+        with cwrite.atomic_path(qpath) as tmp, open(tmp, "w", encoding="utf-8") as fh:
             for p in bad_parts:
                 if p.exists():
                     fh.write(p.read_text(encoding="utf-8"))
@@ -710,11 +397,8 @@ def score_corpus(
 
 __all__ = [
     "score_corpus",
-    "score_frame",
     "CorpusSummary",
     "parse_shard",
     "parse_keep",
-    "quarantine_path",
-    "parts_dir",
     "build_template_index",
 ]

@@ -35,6 +35,8 @@ from pathlib import Path
 import pandas as pd
 
 from .._optional import require
+from ..codebook import LABELS
+from ..errors import CuecoderError, Errors
 
 logger = logging.getLogger(__name__)
 
@@ -100,14 +102,23 @@ def score_partition(
     with_index: bool,
 ) -> pd.DataFrame:
     """``map_partitions`` function: score one chunk with the worker's loaded model."""
-    from .batch import score_frame
+    from .frame import score_frame
 
     state = _state(token, model_path, None)
     index = state["index"] if with_index else None
     if with_index and index is None:
-        raise RuntimeError("the template index did not reach this worker")
+        raise CuecoderError(Errors.E507.format(worker=_worker_name()))
     with state["lock"]:
         return score_frame(state["coder"], frame, batch_size, index, id_name)
+
+
+def _worker_name() -> str:
+    try:
+        from distributed import get_worker
+
+        return str(get_worker().address)
+    except (ImportError, ValueError):
+        return "?"
 
 
 class DaskExecutor:
@@ -133,7 +144,7 @@ class DaskExecutor:
         index,
         batch_size: int,
         id_name: str,
-        labels=("responsiveness", "listening", "openness", "automated"),
+        labels=LABELS,
         workers: int = 1,
         scheduler: str | None = None,
         client=None,
@@ -170,7 +181,7 @@ class DaskExecutor:
         import dask
         import dask.dataframe as dd
 
-        from .batch import output_meta
+        from .frame import output_meta
 
         kept = [c for c in frame.columns if not c.startswith("__")]
         meta = output_meta(self.labels, kept, self.id_name, self.with_index)

@@ -23,6 +23,8 @@ from spacy.language import Language
 from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc
 
+from ..codebook import LABEL_OF
+from ..errors import Errors, ModelError
 from ..text.tokenizer import find_signature
 
 logger = logging.getLogger(__name__)
@@ -30,16 +32,6 @@ logger = logging.getLogger(__name__)
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 PATTERNS_FILE = DATA_DIR / "patterns.tsv"
 LEXICONS_FILE = DATA_DIR / "lexicons.tsv"
-
-LABELS = ("responsiveness", "listening", "openness", "automated")
-SUBCODES = {
-    "responsiveness": ("R-ADDRESS", "R-CONTENT", "R-ANSWER"),
-    "listening": ("L-ACK", "L-EMPATHY", "L-REFLECT", "L-QUESTION"),
-    "openness": ("O-FEELING", "O-EXPERIENCE", "O-INSIDE", "O-IDENTITY"),
-    "automated": ("A-TEMPLATE", "A-SLOT", "A-MARKER"),
-}
-ALL_SUBCODES = tuple(s for label in LABELS for s in SUBCODES[label])
-LABEL_OF = {s: label for label in LABELS for s in SUBCODES[label]}
 
 
 @dataclass(frozen=True)
@@ -118,7 +110,9 @@ class EvidenceMatcher:
             elif kind == "tokens":
                 self.tokens.add(subcode, [json.loads(p) for p in patterns])
             else:
-                raise ValueError(f"Unknown pattern kind {kind!r} in {patterns_path}")
+                raise ModelError(
+                    Errors.E009.format(kind=kind, path=patterns_path, valid=["phrase", "tokens"])
+                )
         self.lexicons = read_lexicons(lexicons_path)
         self.greetings = self.lexicons.get("greeting", frozenset())
 

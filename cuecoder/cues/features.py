@@ -13,7 +13,8 @@ from collections.abc import Sequence
 import numpy as np
 from spacy.tokens import Doc
 
-from .evidence import ALL_SUBCODES, Evidence, content_words
+from ..codebook import ALL_SUBCODES
+from .evidence import Evidence, content_words
 
 SURFACE = (
     "log_tokens",

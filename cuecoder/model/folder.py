@@ -11,9 +11,10 @@ import hashlib
 import json
 import logging
 import warnings
+from importlib import resources
 from pathlib import Path
 
-from .. import __version__
+from .._version import __version__
 from ..errors import Errors, ModelError, Warnings
 
 logger = logging.getLogger(__name__)
@@ -32,7 +33,8 @@ REQUIRED = (
     "metrics",
     "training_data",
 )
-DEFAULT_MODEL = Path(__file__).resolve().parent.parent.parent / "models" / "default"
+#: The default model, shipped inside the package (``cuecoder/models/default``).
+DEFAULT_MODEL = Path(str(resources.files("cuecoder") / "models" / "default"))
 
 
 def sha256(path: Path, chunk: int = 1 << 20) -> str:

@@ -7,14 +7,14 @@ from collections.abc import Sequence
 
 import pandas as pd
 
+from cuecoder.codebook import AUTOMATED_CORPUS, COMPOSITES, LABELS
 from cuecoder.errors import CuecoderError, Errors
-from cuecoder.stats.mediation import as_list, preview, require_columns
+from cuecoder.stats._checks import as_list, preview, require_columns
 
 logger = logging.getLogger(__name__)
 
-CUES: tuple[str, ...] = ("responsiveness", "listening", "openness", "automated")
-# Codebook v1: perceived interactivity is the composite of responsiveness and listening.
-INTERACTIVITY_PARTS: tuple[str, ...] = ("responsiveness", "listening")
+#: Cues aggregated by default: the codebook's labels and, where scored, ``automated_corpus``.
+CUES: tuple[str, ...] = (*LABELS, AUTOMATED_CORPUS)
 # A reply "has" a cue when its probability reaches this value, unless 0/1 labels are given.
 DEFAULT_THRESHOLD = 0.5
 
@@ -57,8 +57,8 @@ def aggregate(
         Probability at or above which a reply counts as carrying the cue, when there
         is no label column.
     interactivity : bool
-        Add the codebook's composite ``interactivity`` (mean of the responsiveness and
-        listening measures) when both are present.
+        Add the codebook's composites (:data:`cuecoder.codebook.COMPOSITES`:
+        ``interactivity``) when their parts are present.
 
     Returns
     -------
@@ -70,8 +70,10 @@ def aggregate(
     Notes
     -----
     Missing scores are skipped within a group (the mean is over scored replies);
-    ``n_replies`` counts all rows of the group. The composite interactivity takes the
-    mean of the two component measures per group, for both columns. A group's measure
+    ``n_replies`` counts all rows of the group. A composite keeps its reply-level
+    meaning one level up: ``interactivity`` is the group mean of the replies' composite
+    probability (the mean of responsiveness and listening) and ``interactivity_share``
+    the share of replies with either cue. A group's measure
     is more reliable with more replies: consider weighting or a minimum ``n_replies``.
 
     Examples
@@ -123,14 +125,18 @@ def aggregate(
         work[f"{cue}_share"] = has
         if prob is None:
             work[cue] = has
+    if interactivity:
+        for name, parts in COMPOSITES.items():
+            if all(c in found for c in parts):
+                work[name] = work[list(parts)].mean(axis=1, skipna=False)
+                shares = work[[f"{c}_share" for c in parts]]
+                work[f"{name}_share"] = (
+                    (shares > 0.5).any(axis=1).astype(float).where(shares.notna().all(axis=1))
+                )
     grouped = work.groupby(keys, sort=True, dropna=False)
     table = grouped.size().rename("n_replies").to_frame()
     table = table.join(grouped[[c for c in work.columns if c not in keys]].mean())
     table = table.reset_index()
-    if interactivity and all(c in found for c in INTERACTIVITY_PARTS):
-        parts = list(INTERACTIVITY_PARTS)
-        table["interactivity"] = table[parts].mean(axis=1)
-        table["interactivity_share"] = table[[f"{c}_share" for c in parts]].mean(axis=1)
     logger.info("Aggregated %d replies into %d groups by %s.", len(scored), len(table), keys)
     return table
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Literal
@@ -24,6 +24,14 @@ import pandas as pd
 from scipy import stats
 
 from cuecoder.errors import CuecoderError, Errors
+from cuecoder.stats._checks import (
+    as_list,
+    complete_rows,
+    preview,
+    require_columns,
+    require_numeric,
+    require_varying,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -61,78 +69,6 @@ COLUMNS: tuple[str, ...] = (
     "ci_high",
     "std_coef",
 )
-
-
-# ----------------------------------------------------------------------------- input checks
-def as_list(value: str | Sequence[str] | None) -> list[str]:
-    """Return ``value`` as a list of column names (``None`` gives an empty list)."""
-    if value is None:
-        return []
-    if isinstance(value, str):
-        return [value]
-    return list(value)
-
-
-def preview(values: Iterable[object], limit: int = 12) -> str:
-    """Short, readable list of values for an error message."""
-    values = list(values)
-    shown = ", ".join(repr(v) for v in values[:limit])
-    more = f", ... ({len(values) - limit} more)" if len(values) > limit else ""
-    return f"[{shown}{more}]"
-
-
-def require_columns(data: pd.DataFrame, columns: Iterable[str], source: str) -> None:
-    """Raise E101 for the first of ``columns`` that is missing from ``data``."""
-    for column in columns:
-        if column not in data.columns:
-            raise CuecoderError(
-                Errors.E101.format(
-                    column=column, source=source, available=preview(map(str, data.columns))
-                )
-            )
-
-
-def require_numeric(
-    data: pd.DataFrame, roles: dict[str, str], moderator: str | None = None
-) -> None:
-    """Raise E301 (E305 for the moderator) for a column that is not numeric or boolean."""
-    for column, role in roles.items():
-        dtype = data[column].dtype
-        if dtype.kind not in "biuf":
-            if column == moderator:
-                raise CuecoderError(Errors.E305.format(column=column, dtype=dtype))
-            raise CuecoderError(Errors.E301.format(column=column, dtype=dtype, role=role))
-
-
-def complete_rows(data: pd.DataFrame, columns: list[str], minimum: int) -> tuple[pd.DataFrame, int]:
-    """Drop rows with a missing value in ``columns`` (listwise); raise E303 if too few remain.
-
-    Returns the complete rows as float64 and the number of rows dropped.
-    """
-    subset = data[columns].astype("float64")
-    complete = subset.dropna()
-    dropped = len(subset) - len(complete)
-    if dropped:
-        logger.info("Dropped %d of %d rows with missing values (listwise).", dropped, len(subset))
-    if len(complete) < minimum:
-        raise CuecoderError(
-            Errors.E303.format(
-                n=len(complete),
-                dropped=dropped,
-                total=len(subset),
-                columns=preview(columns),
-                minimum=minimum,
-            )
-        )
-    return complete, dropped
-
-
-def require_varying(data: pd.DataFrame, roles: dict[str, str]) -> None:
-    """Raise E302 for a constant column."""
-    for column, role in roles.items():
-        values = data[column].to_numpy()
-        if np.all(values == values[0]):
-            raise CuecoderError(Errors.E302.format(column=column, value=values[0], role=role))
 
 
 # ----------------------------------------------------------------------------- model spec

@@ -20,16 +20,14 @@ import pandas as pd
 from scipy import optimize, stats
 
 from cuecoder.errors import CuecoderError, Errors
-from cuecoder.stats.mediation import (
-    CI_METHODS,
-    _boot_pval,
-    _interval,
+from cuecoder.stats._checks import (
     as_list,
     complete_rows,
     preview,
     require_numeric,
     require_varying,
 )
+from cuecoder.stats.mediation import CI_METHODS, _boot_pval, _interval
 
 logger = logging.getLogger(__name__)
 

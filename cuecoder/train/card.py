@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..cues.evidence import LABELS
+from ..codebook import LABELS
 
 LIMITS = """\
 - English only: the encoder (all-MiniLM-L6-v2) was trained on English text.

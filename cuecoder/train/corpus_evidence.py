@@ -1,7 +1,7 @@
 """Fit and check the combination of the per-reply ``automated`` score with template evidence.
 
 :func:`fit_corpus_evidence` fits the parameters of
-:func:`cuecoder.corpus.templates.combine_automated` (JSON-able; the model folder stores
+:func:`cuecoder.templates.evidence.combine_automated` (JSON-able; the model folder stores
 them as ``meta["corpus_evidence"]``). One call does it all from the project's data::
 
     from cuecoder.train.corpus_evidence import fit_corpus_evidence
@@ -10,7 +10,7 @@ them as ``meta["corpus_evidence"]``). One call does it all from the project's da
 Protocol
 --------
 1. Template features (``template_size``, ``template_recipients``) come from one
-   :class:`~cuecoder.corpus.templates.TemplateIndex` over every real reply
+   :class:`~cuecoder.templates.index.TemplateIndex` over every real reply
    (:func:`cuecoder.train.data.real_replies`: TWCS and IBM, about 4,600), across accounts.
 2. The per-reply probability is the model's automated head. By default (``p_source="oof"``)
    it is taken out of fold: the head is refit with the model's ``C`` on the written corpus
@@ -42,15 +42,15 @@ import numpy as np
 import pandas as pd
 
 from .._optional import require
-from ..corpus.templates import CORPUS_FEATURES, TemplateIndex, corpus_features
+from ..stats.agreement import binary_report, expected_calibration_error
+from ..templates.evidence import CORPUS_FEATURES, corpus_features
+from ..templates.index import INDEX_SETTINGS, TemplateIndex
 from .data import DEFAULT_CORPORA, DEFAULT_DATA_DIR, load_real, load_written, real_replies
-from .metrics import binary_report, expected_calibration_error
 from .selection import best_threshold, grouped_folds
 
 logger = logging.getLogger(__name__)
 
 #: Settings of the TemplateIndex the combination is fit with (stored in the params).
-INDEX_SETTINGS = {"threshold": 0.8, "num_perm": 64, "min_size": 2, "by": "all"}
 COMBINE_C = 1.0  # L2 strength of the 3-feature regression; weak, the data decide
 
 
@@ -105,6 +105,54 @@ def fit_combination(X: np.ndarray, y: np.ndarray, seed: int):
     return LogisticRegression(C=COMBINE_C, max_iter=1000, random_state=seed).fit(X, y)
 
 
+def fit_params(
+    p_auto: np.ndarray,
+    template_size: np.ndarray,
+    template_recipients: np.ndarray,
+    y: np.ndarray,
+    groups: np.ndarray,
+    *,
+    corpus_size: int,
+    n_folds: int = 5,
+    seed: int = 0,
+    threshold_metric: str = "alpha",
+    p_source: str = "oof",
+) -> tuple[dict, object, np.ndarray]:
+    """Fit the combination and choose its threshold: the one fitter of corpus evidence.
+
+    The threshold is the ``threshold_metric``-best cut of grouped out-of-fold combined
+    probabilities (folds by ``groups``). Returns the JSON-able parameters of
+    :func:`~cuecoder.templates.evidence.combine_automated` (``coef``, ``intercept``,
+    ``threshold``, ``index`` settings, ``fit``), the fitted regression and the
+    out-of-fold probabilities.
+    """
+    y = np.asarray(y).astype(int)
+    X = corpus_features(p_auto, template_size, template_recipients)
+    folds = grouped_folds(np.asarray(groups), n_folds, seed)
+    oof = np.zeros(len(y))
+    for k in np.unique(folds):
+        te = folds == k
+        oof[te] = fit_combination(X[~te], y[~te], seed).predict_proba(X[te])[:, 1]
+    model = fit_combination(X, y, seed)
+    params = {
+        "version": 1,
+        "features": list(CORPUS_FEATURES),
+        "coef": [round(float(c), 6) for c in model.coef_[0]],
+        "intercept": round(float(model.intercept_[0]), 6),
+        "threshold": round(best_threshold(y, oof, threshold_metric), 4),
+        "index": dict(INDEX_SETTINGS),
+        "fit": {
+            "p_source": p_source,
+            "n": int(len(y)),
+            "n_automated": int(y.sum()),
+            "corpus_size": int(corpus_size),
+            "C": COMBINE_C,
+            "seed": seed,
+        },
+    }
+    return params, model, oof
+
+
 def evaluate_combination(
     y: np.ndarray,
     X: np.ndarray,
@@ -142,8 +190,10 @@ def fit_corpus_evidence(
     written_files: Sequence[Path] | None = None,
     n_folds: int = 5,
     seed: int = 0,
+    threshold_metric: str = "alpha",
 ) -> dict:
-    """Fit the parameters of :func:`~cuecoder.corpus.templates.combine_automated`.
+    """Fit the parameters of :func:`~cuecoder.templates.evidence.combine_automated` from
+    the hand codes and the model's per-reply probabilities (:func:`fit_params`).
 
     Parameters
     ----------
@@ -160,13 +210,16 @@ def fit_corpus_evidence(
         ``corpora/written/written_*.csv``, as the model was trained).
     n_folds, seed : int
         Grouped K-fold by brand.
+    threshold_metric : {"alpha", "f1"}
+        What the threshold maximises on out-of-fold combined probabilities (the
+        training pipeline uses its config's metric, alpha for the default model).
 
     Returns
     -------
     dict
-        JSON-able: ``coef``, ``intercept``, ``features``, ``threshold`` (F1-best on
-        out-of-fold combined probabilities), ``index`` (TemplateIndex settings), ``fit``
-        (data sizes and the cross-validated report).
+        JSON-able: ``coef``, ``intercept``, ``features``, ``threshold`` (best by
+        ``threshold_metric`` on out-of-fold combined probabilities), ``index``
+        (TemplateIndex settings), ``fit`` (data sizes and the cross-validated report).
     """
     if label_files is None:
         label_files = [
@@ -193,36 +246,28 @@ def fit_corpus_evidence(
         ctx = rows["context"].where(rows["context"] != "", None)
         p = coder.score(rows["reply"].tolist(), ctx.tolist())["automated"].to_numpy()
     y = rows["automated"].to_numpy().astype(int)
-    X = corpus_features(p, rows["template_size"], rows["template_recipients"])
-    report = evaluate_combination(
-        y, X, rows["brand"].to_numpy(), coder.thresholds["automated"], n_folds, seed
+    params, _, oof = fit_params(
+        p,
+        rows["template_size"],
+        rows["template_recipients"],
+        y,
+        rows["brand"].to_numpy(),
+        corpus_size=len(corpus),
+        n_folds=n_folds,
+        seed=seed,
+        threshold_metric=threshold_metric,
+        p_source=p_source,
     )
-    final = fit_combination(X, y, seed)
-    oof = np.zeros(len(y))
-    folds = grouped_folds(rows["brand"].to_numpy(), n_folds, seed)
-    for k in range(n_folds):
-        te = folds == k
-        oof[te] = fit_combination(X[~te], y[~te], seed).predict_proba(X[te])[:, 1]
-    return {
-        "version": 1,
-        "features": list(CORPUS_FEATURES),
-        "coef": [round(float(c), 6) for c in final.coef_[0]],
-        "intercept": round(float(final.intercept_[0]), 6),
-        "threshold": round(best_threshold(y, oof, "f1"), 4),
-        "index": dict(INDEX_SETTINGS),
-        "fit": {
-            "p_source": p_source,
-            "n": int(len(y)),
-            "n_automated": int(y.sum()),
-            "n_brands": int(rows["brand"].nunique()),
-            "n_in_template": int((rows["template_size"] >= 2).sum()),
-            "corpus_size": int(len(corpus)),
-            "C": COMBINE_C,
-            "seed": seed,
-            "oof_ece": expected_calibration_error(y, oof),
-            "cv": report,
-        },
-    }
+    X = corpus_features(p, rows["template_size"], rows["template_recipients"])
+    params["fit"].update(
+        n_brands=int(rows["brand"].nunique()),
+        n_in_template=int((rows["template_size"] >= 2).sum()),
+        oof_ece=expected_calibration_error(y, oof),
+        cv=evaluate_combination(
+            y, X, rows["brand"].to_numpy(), coder.thresholds["automated"], n_folds, seed
+        ),
+    )
+    return params
 
 
 def automated_check_sample(
@@ -275,7 +320,7 @@ def evaluate_check(
     rows = check.merge(corpus, on="item_id", how="left").merge(found, on="item_id", how="left")
     ctx = rows["context"].where(rows["context"] != "", None)
     p = coder.score(rows["reply"].tolist(), ctx.tolist())["automated"].to_numpy()
-    from ..corpus.templates import combine_automated
+    from ..templates.evidence import combine_automated
 
     pc = combine_automated(p, rows["template_size"], rows["template_recipients"], params)
     y = rows["automated"].to_numpy()

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..cues.evidence import ALL_SUBCODES, LABELS, SUBCODES
+from ..codebook import LABELS
 from ..errors import CuecoderError, Errors
 
 logger = logging.getLogger(__name__)
@@ -43,7 +43,7 @@ def real_replies(
     data_dir = Path(data_dir)
     unknown = [s for s in sources if s not in SOURCES]
     if unknown:
-        raise CuecoderError(f"unknown source(s) {unknown}; valid: {list(SOURCES)}")
+        raise CuecoderError(Errors.E111.format(values=unknown, valid=list(SOURCES)))
     frames = []
     if "twcs" in sources:
         path = data_dir / "twcs" / "twcs_brand_replies.csv"
@@ -205,23 +205,6 @@ def brand_split(
         )
         acc += counts[b]
     return brands.map(split)
-
-
-def check_subcodes(frame: pd.DataFrame) -> list[str]:
-    """Rows whose sub-codes disagree with their labels (for checking a coding pass)."""
-    problems = []
-    for row in frame.itertuples(index=False):
-        codes = [c for c in str(row.subcodes).split(";") if c]
-        unknown = [c for c in codes if c not in ALL_SUBCODES]
-        if unknown:
-            problems.append(f"{row.item_id}: unknown sub-code(s) {unknown}")
-        for label in LABELS:
-            own = [c for c in codes if c in SUBCODES[label] and c != "O-IDENTITY"]
-            if getattr(row, label) == 1 and not own:
-                problems.append(f"{row.item_id}: {label}=1 without a sub-code")
-            if getattr(row, label) == 0 and own:
-                problems.append(f"{row.item_id}: {label}=0 with {own}")
-    return problems
 
 
 def data_hash(frame: pd.DataFrame, columns: list[str]) -> str:

@@ -86,14 +86,14 @@ def make_pairs(labels_matrix: np.ndarray, n_pairs: int, seed: int = 0) -> tuple:
     y = np.asarray(labels_matrix).astype(np.int8)
     if y.ndim != 2 or len(y) < 2:
         raise CuecoderError(
-            Errors.E502.format(
+            Errors.E307.format(
                 name="labels_matrix",
                 requirement="a 2-d array with at least 2 rows",
                 value=y.shape,
             )
         )
     if n_pairs < 1:
-        raise CuecoderError(Errors.E502.format(name="n_pairs", requirement=">= 1", value=n_pairs))
+        raise CuecoderError(Errors.E307.format(name="n_pairs", requirement=">= 1", value=n_pairs))
     rng = np.random.default_rng(seed)
     n, n_labels = y.shape
     left = rng.integers(0, n, n_pairs)
@@ -177,14 +177,14 @@ def finetune_encoder(
     y = np.asarray(labels_matrix)
     if len(y) != len(texts):
         raise CuecoderError(
-            Errors.E502.format(
+            Errors.E307.format(
                 name="labels_matrix",
                 requirement=f"one row per text ({len(texts)})",
                 value=y.shape,
             )
         )
     if epochs < 1:
-        raise CuecoderError(Errors.E502.format(name="epochs", requirement=">= 1", value=epochs))
+        raise CuecoderError(Errors.E307.format(name="epochs", requirement=">= 1", value=epochs))
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")

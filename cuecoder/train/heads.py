@@ -13,6 +13,7 @@ import numpy as np
 import onnxruntime as ort
 
 from .._optional import require
+from ..errors import CuecoderError, Errors, ModelError
 
 logger = logging.getLogger(__name__)
 
@@ -27,8 +28,6 @@ def make_head(kind: str = "logreg", C: float = 1.0, seed: int = 0):
     from sklearn.preprocessing import StandardScaler
 
     if kind != "logreg":
-        from ..errors import CuecoderError, Errors
-
         raise CuecoderError(Errors.E104.format(value=kind, name="head", valid=["logreg"]))
     return make_pipeline(
         StandardScaler(),
@@ -66,5 +65,5 @@ def check_parity(estimator, path: Path, X: np.ndarray, tol: float = PARITY_TOL) 
     X = X.astype(np.float32)
     diff = float(np.max(np.abs(onnx_proba(path, X) - estimator.predict_proba(X)[:, 1])))
     if diff > tol:
-        raise RuntimeError(f"ONNX head {path.name} differs from scikit-learn by {diff:.2e}")
+        raise ModelError(Errors.E006.format(path=path, diff=diff, tol=tol))
     return diff

@@ -19,8 +19,8 @@ import pandas as pd
 from .._optional import require
 from ..errors import CuecoderError, Errors
 from ..model.lexical import TOKEN_PATTERN, LexicalHead
+from ..stats.agreement import binary_report
 from .heads import PARITY_TOL
-from .metrics import binary_report
 from .selection import best_threshold
 
 #: Lexical weights tried when blending: 0 keeps the embedding heads alone.

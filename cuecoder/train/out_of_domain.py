@@ -72,7 +72,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..cues.evidence import LABELS
+from ..codebook import LABELS
 from ..errors import CuecoderError, Errors
 from .data import DEFAULT_DATA_DIR
 

@@ -33,12 +33,14 @@ import pandas as pd
 
 from .. import __version__
 from .._optional import require
+from ..codebook import LABELS
 from ..coder import Featurizer
-from ..cues.evidence import LABELS, LEXICONS_FILE, PATTERNS_FILE, read_lexicons
+from ..cues.evidence import LEXICONS_FILE, PATTERNS_FILE, read_lexicons
 from ..cues.features import FEATURE_NAMES
 from ..errors import CuecoderError, Errors
 from ..model.encoder import OnnxEncoder
 from ..model.folder import write_meta
+from ..stats.agreement import binary_report, human_benchmark
 from .data import (
     DEFAULT_DATA_DIR,
     brand_split,
@@ -50,7 +52,6 @@ from .data import (
 )
 from .heads import check_parity, export_head, make_head
 from .lexical import check_lexical_parity, choose_blend, fit_lexical, write_lexical
-from .metrics import binary_report, human_benchmark
 from .selection import best_threshold, grouped_folds
 
 logger = logging.getLogger(__name__)
@@ -168,8 +169,8 @@ def lexicon_baseline(rows: pd.DataFrame, featurizer: Featurizer, all_real: pd.Da
     with the consumer message (a second-person pronoun when there is none), listening = a
     question mark, openness = a first-person singular pronoun, automated = the same
     slot-masked text sent more than once by the brand in the whole real corpus."""
-    from ..corpus.normalize import normalize
     from ..cues.evidence import is_content_token
+    from ..templates.normalize import normalize
 
     lex = read_lexicons(LEXICONS_FILE)
     docs = featurizer.tokenize(rows["reply"])
@@ -356,16 +357,11 @@ def fit_corpus_combination(rows, is_train, is_real, auto_oof, auto_test, corpus,
     combines with the per-reply ``automated`` probability, on the training rows' out-of-fold
     probabilities; report the combination on the test brands.
 
-    See :func:`cuecoder.corpus.templates.combine_automated` for the model and
+    See :func:`cuecoder.templates.evidence.combine_automated` for the model and
     ``docs/templates.md`` for why out-of-fold probabilities are used.
     """
-    from ..corpus.templates import CORPUS_FEATURES, corpus_features
-    from .corpus_evidence import (
-        COMBINE_C,
-        INDEX_SETTINGS,
-        corpus_template_features,
-        fit_combination,
-    )
+    from ..templates.evidence import corpus_features
+    from .corpus_evidence import corpus_template_features, fit_params
 
     found = corpus_template_features(corpus)
     found["item_id"] = corpus["item_id"].to_numpy()
@@ -375,29 +371,17 @@ def fit_corpus_combination(rows, is_train, is_real, auto_oof, auto_test, corpus,
     y = rows["automated"].to_numpy()
     train_real = is_real[is_train]
     tr_idx = np.flatnonzero(is_train)[train_real]
-    Xtr = corpus_features(auto_oof[train_real], size[tr_idx], recs[tr_idx])
-    folds = grouped_folds(rows["group"].to_numpy()[tr_idx], cfg.n_folds, cfg.seed)
-    oof = np.zeros(len(tr_idx))
-    for k in np.unique(folds):
-        te = folds == k
-        oof[te] = fit_combination(Xtr[~te], y[tr_idx][~te], cfg.seed).predict_proba(Xtr[te])[:, 1]
-    model = fit_combination(Xtr, y[tr_idx], cfg.seed)
-    params = {
-        "version": 1,
-        "features": list(CORPUS_FEATURES),
-        "coef": [round(float(c), 6) for c in model.coef_[0]],
-        "intercept": round(float(model.intercept_[0]), 6),
-        "threshold": round(best_threshold(y[tr_idx], oof, cfg.threshold_metric), 4),
-        "index": dict(INDEX_SETTINGS),
-        "fit": {
-            "p_source": "oof",
-            "n": int(len(tr_idx)),
-            "n_automated": int(y[tr_idx].sum()),
-            "corpus_size": int(len(corpus)),
-            "C": COMBINE_C,
-            "seed": cfg.seed,
-        },
-    }
+    params, model, _ = fit_params(
+        auto_oof[train_real],
+        size[tr_idx],
+        recs[tr_idx],
+        y[tr_idx],
+        rows["group"].to_numpy()[tr_idx],
+        corpus_size=len(corpus),
+        n_folds=cfg.n_folds,
+        seed=cfg.seed,
+        threshold_metric=cfg.threshold_metric,
+    )
     report = {}
     if auto_test is not None:
         te_idx = np.flatnonzero(~is_train)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import CuecoderError, Errors
-from .metrics import krippendorff_alpha
+from ..stats.agreement import krippendorff_alpha
 
 
 def grouped_folds(groups: np.ndarray, n_folds: int, seed: int) -> np.ndarray:

@@ -243,18 +243,20 @@ def test_corpus_evidence_combines_automated(corpus, coder, tmp_path):
         account_col="brand",
     )
     table = pd.read_parquet(out)
-    for col in ("automated_reply", "template_id", "template_size", "template_recipients"):
+    for col in ("automated_corpus", "template_id", "template_size", "template_recipients"):
         assert col in table
     assert (table["template_size"] >= 1).all()
-    params = coder.meta.get("corpus_evidence")
-    if params is None:  # no fitted combination: per-reply kept
-        np.testing.assert_array_equal(table["automated"], table["automated_reply"])
-    else:
-        from cuecoder.corpus.templates import combine_automated
-
-        expected = combine_automated(
-            table["automated_reply"], table["template_size"], table["template_recipients"], params
-        )
-        np.testing.assert_allclose(table["automated"], expected, rtol=1e-9)
-    threshold = coder.threshold("automated", corpus_evidence=True)
-    assert (table["automated_label"] == (table["automated"] >= threshold)).all()
+    params = coder.meta["corpus_evidence"]
+    # by hand from the stored parameters, not through combine_automated
+    p = table["automated"].clip(1e-4, 1 - 1e-4)
+    z = (
+        params["intercept"]
+        + params["coef"][0] * np.log(p / (1 - p))
+        + params["coef"][1] * np.log(table["template_size"].clip(lower=1))
+        + params["coef"][2] * np.log(table["template_recipients"].clip(lower=1))
+    )
+    np.testing.assert_allclose(table["automated_corpus"], 1 / (1 + np.exp(-z)), rtol=1e-9)
+    threshold = coder.threshold("automated_corpus")
+    assert threshold == params["threshold"]
+    assert (table["automated_corpus_label"] == (table["automated_corpus"] >= threshold)).all()
+    assert (table["automated_label"] == (table["automated"] >= coder.thresholds["automated"])).all()

@@ -13,7 +13,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cuecoder.corpus import io as cio
+from cuecoder.corpus import read as cio
+from cuecoder.corpus import write as cwrite
 from cuecoder.errors import CuecoderError
 
 
@@ -160,10 +161,10 @@ def test_unreadable_gzip_stops_with_the_file_name(tmp_path, replies):
 
 def test_merge_parts_unifies_schemas_and_writes_atomically(tmp_path):
     a, b = tmp_path / "a.parquet", tmp_path / "b.parquet"
-    cio.write_parquet_atomic(pd.DataFrame({"id": ["1"], "k": [None], "x": [0.5]}), a)
-    cio.write_parquet_atomic(pd.DataFrame({"id": ["2"], "k": ["v"], "x": [0.7]}), b)
+    cwrite.write_parquet_atomic(pd.DataFrame({"id": ["1"], "k": [None], "x": [0.5]}), a)
+    cwrite.write_parquet_atomic(pd.DataFrame({"id": ["2"], "k": ["v"], "x": [0.7]}), b)
     out = tmp_path / "out.csv"
-    assert cio.merge_parts([a, b], out) == 2
+    assert cwrite.merge_parts([a, b], out) == 2
     back = pd.read_csv(out, dtype=str)
     assert back["id"].tolist() == ["1", "2"] and back["k"].tolist()[1] == "v"
     assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []

@@ -24,9 +24,9 @@ from pathlib import Path
 import numpy as np
 
 from cuecoder._optional import require
-from cuecoder.cues.evidence import LABELS
+from cuecoder.codebook import LABELS
+from cuecoder.stats.agreement import krippendorff_alpha
 from cuecoder.train.export_encoder import encoder_source
-from cuecoder.train.metrics import krippendorff_alpha
 from cuecoder.train.pipeline import TrainConfig, load_training_data
 from cuecoder.train.selection import best_threshold
 

@@ -16,12 +16,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from cuecoder.codebook import LABELS
 from cuecoder.coder import Featurizer
-from cuecoder.cues.evidence import LABELS
 from cuecoder.model.encoder import OnnxEncoder
 from cuecoder.model.folder import DEFAULT_MODEL
+from cuecoder.stats.agreement import krippendorff_alpha
 from cuecoder.train.heads import make_head
-from cuecoder.train.metrics import krippendorff_alpha
 from cuecoder.train.pipeline import TrainConfig, load_training_data
 from cuecoder.train.selection import best_threshold, grouped_folds
 

@@ -30,12 +30,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from cuecoder.codebook import LABELS
 from cuecoder.coder import Featurizer
-from cuecoder.cues.evidence import LABELS, LEXICONS_FILE, PATTERNS_FILE
+from cuecoder.cues.evidence import LEXICONS_FILE, PATTERNS_FILE
 from cuecoder.model.encoder import OnnxEncoder
 from cuecoder.model.folder import DEFAULT_MODEL
+from cuecoder.stats.agreement import binary_report, krippendorff_alpha
 from cuecoder.train.data import data_hash
-from cuecoder.train.metrics import binary_report, krippendorff_alpha
 from cuecoder.train.pipeline import TrainConfig, fit_label, load_training_data
 from cuecoder.train.selection import grouped_folds
 

@@ -45,12 +45,12 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import average_precision_score
 
+from cuecoder.codebook import LABELS
 from cuecoder.coder import Featurizer
-from cuecoder.cues.evidence import LABELS
 from cuecoder.model.folder import DEFAULT_MODEL
+from cuecoder.stats.agreement import binary_report, krippendorff_alpha
 from cuecoder.train.data import DEFAULT_DATA_DIR, data_hash
 from cuecoder.train.heads import make_head
-from cuecoder.train.metrics import binary_report, krippendorff_alpha
 from cuecoder.train.out_of_domain import INFORMS, load_out_of_domain
 from cuecoder.train.pipeline import TrainConfig, load_training_data
 from cuecoder.train.selection import best_threshold, grouped_folds

@@ -5,13 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from cuecoder.templates.evidence import add_corpus_evidence, combine_automated, find_templates
+from cuecoder.templates.index import TemplateIndex
 from typer.testing import CliRunner
 
-from cuecoder.corpus.templates import (
-    TemplateIndex,
-    apply_corpus_evidence,
-    combine_automated,
-)
 from cuecoder.errors import CuecoderError
 from cuecoder.train.data import DEFAULT_DATA_DIR
 
@@ -150,23 +147,35 @@ def test_combine_automated():
         combine_automated(p, p, p, {"coef": [1.0], "intercept": 0.0})
 
 
-def test_apply_corpus_evidence():
+def test_add_corpus_evidence_keeps_the_per_reply_columns():
     texts = planted(6) + UNRELATED[:2] + [None]
-    table = pd.DataFrame({"automated": [0.4] * 8 + [np.nan]})
-    params = {"coef": [1.0, 1.0, 1.0], "intercept": 0.0}
-    out = apply_corpus_evidence(table, texts, params)
-    assert out["automated_reply"].tolist()[:8] == [0.4] * 8
-    assert (out["automated"].iloc[:6] > out["automated"].iloc[6]).all()
+    table = pd.DataFrame(
+        {
+            "automated": [0.4] * 8 + [np.nan],
+            "automated_label": [False] * 9,
+            "evidence": [[]] * 9,
+        }
+    )
+    params = {"coef": [1.0, 1.0, 1.0], "intercept": 0.0, "threshold": 0.5}
+    out = add_corpus_evidence(table, find_templates(texts, params), params)
+    assert out["automated"].equals(table["automated"])
+    assert out["automated_label"].equals(table["automated_label"])
+    # by hand: sigmoid(logit(.4) + log(6) + log(6)) for the templated six, .4 for the rest
+    templated = 1 / (1 + np.exp(-(np.log(0.4 / 0.6) + 2 * np.log(6))))
+    np.testing.assert_allclose(out["automated_corpus"].iloc[:6], templated, rtol=1e-12)
+    np.testing.assert_allclose(out["automated_corpus"].iloc[6:8], 0.4, rtol=1e-12)
+    assert out["automated_corpus_label"].tolist() == [True] * 6 + [False] * 3
     assert out["template_size"].tolist() == [6] * 6 + [1, 1, 0]
-    assert np.isnan(out["automated"].iloc[8])
-    kept = apply_corpus_evidence(table, texts, None)
-    assert kept["automated"].equals(table["automated"])
+    assert np.isnan(out["automated_corpus"].iloc[8])
+    assert list(out.columns)[-1] == "evidence"
+    kept = add_corpus_evidence(table, find_templates(texts, None), None)
+    assert kept["automated_corpus"].equals(table["automated"])
 
 
 def test_cli_writes_tables_and_page(tmp_path):
     import typer
 
-    from cuecoder.corpus.templates_cli import templates_command
+    from cuecoder.cli.templates import templates_command
 
     app = typer.Typer()
     app.command("templates")(templates_command)

@@ -1,8 +1,7 @@
 """``cuecoder score``: score a file or folder of replies into a table, at any size.
 
-The lead registers it with ``app.command("score")(score_command)``. It parses the
-arguments and calls :func:`cuecoder.corpus.batch.score_corpus`; a user error prints one
-line and exits with code 1.
+It parses the arguments and calls :func:`cuecoder.corpus.batch.score_corpus`; a user
+error prints one line and exits with code 1.
 """
 
 from __future__ import annotations
@@ -12,11 +11,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.markup import escape
 
-from ..errors import CuecoderError, Errors
-from .batch import ENGINES, score_corpus
+from ..corpus.batch import score_corpus
+from ._common import err_console, user_errors
 
 logger = logging.getLogger(__name__)
 
@@ -94,39 +91,32 @@ def score_command(
     ] = None,
 ) -> None:
     """Score replies for the four cues; streams, resumes, and scales to a Dask cluster."""
-    console = Console(stderr=True)
-    if engine not in ENGINES:
-        message = Errors.E104.format(value=engine, name="--engine", valid=list(ENGINES))
-        console.print(f"[red]Error:[/red] {escape(message)}", highlight=False, soft_wrap=True)
-        raise typer.Exit(1)
     try:
-        summary = score_corpus(
-            input,
-            out,
-            text_col=text_col,
-            context_col=context_col,
-            id_col=id_col,
-            keep=keep,
-            model=model,
-            batch_size=batch_size,
-            chunk_rows=chunk_rows,
-            workers=workers,
-            engine=engine,
-            scheduler=scheduler,
-            shard=shard,
-            resume=resume,
-            corpus_evidence=corpus_evidence,
-            account_col=account_col,
-            recipient_col=recipient_col,
-            progress=progress,
-        )
-    except CuecoderError as exc:
-        console.print(f"[red]Error:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
-        raise typer.Exit(1) from None
+        with user_errors():
+            summary = score_corpus(
+                input,
+                out,
+                text_col=text_col,
+                context_col=context_col,
+                id_col=id_col,
+                keep=keep,
+                model=model,
+                batch_size=batch_size,
+                chunk_rows=chunk_rows,
+                workers=workers,
+                engine=engine,
+                scheduler=scheduler,
+                shard=shard,
+                resume=resume,
+                corpus_evidence=corpus_evidence,
+                account_col=account_col,
+                recipient_col=recipient_col,
+                progress=progress,
+            )
     except KeyboardInterrupt:
-        console.print("Interrupted; run the same command again to resume.")
+        err_console.print("Interrupted; run the same command again to resume.")
         raise typer.Exit(130) from None
-    console.print(
+    err_console.print(
         f"Scored {summary.rows_scored:,} rows ({summary.rows_resumed:,} from an earlier run), "
         f"{summary.rows_flagged:,} flagged, {summary.rows_quarantined:,} quarantined, "
         f"in {summary.seconds:,.1f} s ({summary.rows_per_second:,.0f} rows/s) -> {summary.output}"

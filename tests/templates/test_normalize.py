@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cuecoder.corpus.normalize import normalize, template_text
+from cuecoder.templates.normalize import normalize, template_text
 from cuecoder.train.data import DEFAULT_DATA_DIR
 
 TWCS = DEFAULT_DATA_DIR / "twcs" / "twcs_brand_replies.csv"

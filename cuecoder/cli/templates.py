@@ -1,5 +1,4 @@
-"""``cuecoder templates CORPUS --out DIR``: the lead registers
-``app.command("templates")(templates_command)``."""
+"""``cuecoder templates CORPUS --out DIR``: the templates of a corpus, with an HTML report."""
 
 from __future__ import annotations
 
@@ -7,10 +6,11 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from ..errors import CuecoderError
+from ..errors import CuecoderError, Errors
+from ..templates.index import MIN_SIZE, THRESHOLD
+from ._common import console, err_console, user_errors
 
 
 def templates_command(
@@ -26,41 +26,53 @@ def templates_command(
     ] = "all",
     min_size: Annotated[
         int, typer.Option("--min-size", min=2, help="Replies a template needs.")
-    ] = 2,
+    ] = MIN_SIZE,
     threshold: Annotated[
         float, typer.Option("--threshold", min=0.01, max=1.0, help="Jaccard of near-duplicates.")
-    ] = 0.8,
+    ] = THRESHOLD,
     fmt: Annotated[str, typer.Option("--format", help="Table format: csv or parquet.")] = "csv",
-    text_column: Annotated[str | None, typer.Option("--text-column")] = None,
-    account_column: Annotated[str | None, typer.Option("--account-column")] = None,
-    recipient_column: Annotated[str | None, typer.Option("--recipient-column")] = None,
-    id_column: Annotated[str | None, typer.Option("--id-column")] = None,
-    time_column: Annotated[str | None, typer.Option("--time-column")] = None,
+    text_col: Annotated[
+        str | None,
+        typer.Option("--text-col", "--text-column", help="Column of the text."),
+    ] = None,
+    account_col: Annotated[
+        str | None,
+        typer.Option("--account-col", "--account-column", help="Column of the account."),
+    ] = None,
+    recipient_col: Annotated[
+        str | None,
+        typer.Option("--recipient-col", "--recipient-column", help="Column of the recipient."),
+    ] = None,
+    id_col: Annotated[
+        str | None,
+        typer.Option("--id-col", "--id-column", help="Column of the id."),
+    ] = None,
+    time_col: Annotated[
+        str | None,
+        typer.Option("--time-col", "--time-column", help="Column of the time."),
+    ] = None,
     top: Annotated[int, typer.Option("--top", min=1, help="Templates per account in HTML.")] = 10,
 ) -> None:
     """Find the templates of a corpus: the same reply, up to names, handles, numbers and
     links, sent to several people. Writes templates, account_rates and templates.html."""
-    from .templates_io import mine_templates
+    from ..templates.mining import mine_templates
 
-    err = Console(stderr=True)
     columns = {
-        "text": text_column,
-        "account": account_column,
-        "recipient": recipient_column,
-        "id": id_column,
-        "time": time_column,
+        "text": text_col,
+        "account": account_col,
+        "recipient": recipient_col,
+        "id": id_col,
+        "time": time_col,
     }
-    try:
+    with user_errors():
         if by not in ("all", "account"):
-            from ..errors import Errors
-
             raise CuecoderError(Errors.E104.format(value=by, name="--by", valid=["all", "account"]))
         with Progress(
             TextColumn("reading replies"),
             BarColumn(pulse_style="cyan"),
             TextColumn("{task.completed:,} rows"),
             TimeElapsedColumn(),
-            console=err,
+            console=err_console,
             transient=True,
         ) as bar:
             task = bar.add_task("read", total=None)
@@ -75,11 +87,8 @@ def templates_command(
                 top=top,
                 progress=lambda n: bar.advance(task, n),
             )
-    except CuecoderError as exc:
-        err.print(f"[red]Error:[/red] {exc}", highlight=False, soft_wrap=True)
-        raise typer.Exit(1) from None
     share = summary["templated_replies"] / summary["replies"]
-    Console().print(
+    console.print(
         f"{summary['replies']:,} replies, {summary['distinct_texts']:,} distinct slot-masked "
         f"texts, {summary['templates']:,} templates covering {summary['templated_replies']:,} "
         f"replies ({share:.1%}). Wrote {out}/."

@@ -1,13 +1,12 @@
-"""Read scraped corpora in chunks and write scored tables, with constant memory.
+"""Read scraped corpora in chunks, with constant memory, and small tables whole.
 
 Inputs are CSV, TSV, JSON lines or Parquet files, the text formats optionally gzip
 compressed (``.csv.gz``, ``.tsv.gz``, ``.jsonl.gz``), or a folder of such shards.
 :func:`iter_chunks` streams them as :class:`RawChunk` objects of ``chunk_rows`` records
 each; a record that can't be used (a line that does not parse, a wrong field count, a
 value of the wrong type, a missing text or id) is not scored but reported with its file,
-line and reason, for the quarantine file. Outputs are written atomically (a temporary
-file renamed into place), so a crash never leaves a half-written file under the final
-name.
+line and reason, for the quarantine file. :func:`read_table` reads a small table whole
+(scores, codes, a survey) in the same formats: the one reader of every command.
 
 Notes
 -----
@@ -29,7 +28,6 @@ import gzip
 import io
 import json
 import logging
-import os
 import sys
 import zlib
 from collections.abc import Iterator, Sequence
@@ -457,133 +455,23 @@ def _chunk_records(records, path: Path, cols: Columns, chunk_rows: int, state: d
         yield emit()
 
 
-# -- writing ---------------------------------------------------------------------------
-
-OUTPUT_FORMATS = (".csv", ".csv.gz", ".jsonl", ".jsonl.gz", ".parquet", ".tsv", ".tsv.gz")
-
-
-def output_format(path: str | Path) -> tuple[Format, bool]:
-    """The output format of ``path`` (E102 listing the supported extensions)."""
-    path = Path(path)
-    try:
-        return detect_format(path)
-    except CuecoderError:
-        shown = "".join(path.suffixes[-2:]) or "(none)"
-        raise CuecoderError(
-            Errors.E102.format(suffix=shown, path=path, supported=list(OUTPUT_FORMATS))
-        ) from None
+TABLE_READERS = {
+    "csv": lambda p, gz: pd.read_csv(p, compression="gzip" if gz else None),
+    "tsv": lambda p, gz: pd.read_csv(p, sep="\t", compression="gzip" if gz else None),
+    "jsonl": lambda p, gz: pd.read_json(p, lines=True, compression="gzip" if gz else None),
+    "parquet": lambda p, gz: pd.read_parquet(p),
+}
 
 
-@contextmanager
-def atomic_path(path: Path):
-    """Yield a temporary path next to ``path``; on success fsync it and rename it over."""
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        yield tmp
-        with open(tmp, "rb+") as fh:
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-    _fsync_dir(path.parent)
+def read_table(path: str | Path) -> pd.DataFrame:
+    """Read a whole table (scores, codes, a survey) by its extension.
 
-
-def _fsync_dir(folder: Path) -> None:
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:  # not every platform opens folders
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
-def to_arrow(frame: pd.DataFrame) -> pa.Table:
-    """``frame`` as an Arrow table; object columns of mixed types become strings."""
-    arrays = {}
-    for name in frame.columns:
-        col = frame[name]
-        try:
-            arrays[name] = pa.array(col, from_pandas=True)
-        except (pa.ArrowInvalid, pa.ArrowTypeError):
-            arrays[name] = pa.array([None if v is None else str(v) for v in col], pa.string())
-    return pa.table(arrays)
-
-
-def write_parquet_atomic(frame: pd.DataFrame | pa.Table, path: Path) -> None:
-    """Write one Parquet file atomically."""
-    table = frame if isinstance(frame, pa.Table) else to_arrow(frame)
-    with atomic_path(path) as tmp:
-        pq.write_table(table, tmp)
-
-
-def write_jsonl_atomic(records: Sequence[dict], path: Path) -> None:
-    """Write JSON lines atomically."""
-    with atomic_path(path) as tmp, open(tmp, "w", encoding="utf-8") as fh:
-        for rec in records:
-            fh.write(json.dumps(rec, ensure_ascii=False, default=str) + "\n")
-
-
-def read_jsonl(path: Path) -> list[dict]:
-    """Read a JSON-lines file written by :func:`write_jsonl_atomic`."""
-    with open(path, encoding="utf-8") as fh:
-        return [json.loads(line) for line in fh if line.strip()]
-
-
-def _conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
-    """``table`` with the columns of ``schema`` in its order (missing ones null)."""
-    columns = [
-        table.column(f.name).cast(f.type)
-        if f.name in table.column_names
-        else pa.nulls(table.num_rows, f.type)
-        for f in schema
-    ]
-    return pa.Table.from_arrays(columns, schema=schema)
-
-
-def merge_parts(parts: Sequence[Path], out: Path) -> int:
-    """Concatenate Parquet part files into ``out`` (format by extension), atomically.
-
-    Reads one part at a time, so memory stays that of the largest part. Part schemas
-    are unified first (a kept column that is all null in one part takes the type of the
-    others). Returns the number of rows written.
+    Supported: ``.csv``, ``.tsv``, ``.jsonl`` (each optionally ``.gz``) and ``.parquet``;
+    an unknown extension raises E102, an unreadable file E105.
     """
-    fmt, gz = output_format(out)
-    schemas = [pq.read_schema(p) for p in parts]
-    schema = pa.unify_schemas(schemas, promote_options="permissive") if schemas else pa.schema([])
-    schema = schema.remove_metadata()
-    n = 0
-    with atomic_path(out) as tmp:
-        if fmt == "parquet":
-            with pq.ParquetWriter(tmp, schema) as writer:
-                for p in parts:
-                    table = _conform(pq.read_table(p), schema)
-                    writer.write_table(table)
-                    n += table.num_rows
-        else:
-            opener = gzip.open if gz else open
-            with opener(tmp, "wt", encoding="utf-8", newline="") as fh:
-                header = True
-                for p in parts:
-                    frame = _conform(pq.read_table(p), schema).to_pandas()
-                    n += len(frame)
-                    if fmt == "jsonl":
-                        frame.to_json(
-                            fh, orient="records", lines=True, force_ascii=False, double_precision=15
-                        )
-                        if len(frame):
-                            fh.write("\n")
-                    else:
-                        frame.to_csv(
-                            fh, sep="," if fmt == "csv" else "\t", index=False, header=header
-                        )
-                    header = header and False
-                if header:  # no part at all: still write the header line
-                    if fmt != "jsonl":
-                        fh.write(("," if fmt == "csv" else "\t").join(schema.names) + "\n")
-    return n
+    path = Path(path)
+    fmt, gz = detect_format(path)
+    try:
+        return TABLE_READERS[fmt](path, gz)
+    except (OSError, ValueError) as exc:
+        raise CuecoderError(Errors.E105.format(path=path, reason=exc)) from exc

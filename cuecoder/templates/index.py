@@ -12,13 +12,13 @@ Notes
 -----
 Method, in four steps:
 
-1. **Key.** Each reply's slots are masked (:func:`cuecoder.corpus.normalize.normalize`);
+1. **Key.** Each reply's slots are masked (:func:`cuecoder.templates.normalize.normalize`);
    the 64-bit hash of that key (with the account when ``by="account"``) is looked up in a
    dict. A repeat costs one hash and a few counter updates (exact-duplicate fast path);
    only a new key gets shingled and MinHashed.
 2. **Candidates.** A new key's shingles (word unigrams and bigrams, a slot marker
    counting as one word) give a MinHash signature
-   (:mod:`cuecoder.corpus.minhash`); its LSH band hashes (9 bands x 7 rows for Jaccard 0.8
+   (:mod:`cuecoder.templates.minhash`); its LSH band hashes (9 bands x 7 rows for Jaccard 0.8
    and 64 permutations) are kept, the signature is not.
 3. **Clusters** (at :meth:`TemplateIndex.finalize`). Keys sharing a band hash are
    candidates; each is compared with the bucket's anchor (the key with the smallest hash)
@@ -66,6 +66,12 @@ from .normalize import HANDLE, normalize, template_text
 
 logger = logging.getLogger(__name__)
 
+#: Index defaults, the settings the shipped corpus evidence was fit with: Jaccard of
+#: near-duplicate slot-masked texts, MinHash permutations, replies a template needs.
+THRESHOLD = 0.8
+NUM_PERM = 64
+MIN_SIZE = 2
+INDEX_SETTINGS = {"threshold": THRESHOLD, "num_perm": NUM_PERM, "min_size": MIN_SIZE, "by": "all"}
 MAX_VARIANTS = 50  # distinct keys aligned per template when marking {VAR} words
 MAX_BUCKET = 5000  # candidates compared per LSH bucket (a bucket this big is one template)
 HASH_SPACE = float(2**64)
@@ -166,9 +172,9 @@ class TemplateIndex:
 
     def __init__(
         self,
-        threshold: float = 0.8,
-        num_perm: int = 64,
-        min_size: int = 2,
+        threshold: float = THRESHOLD,
+        num_perm: int = NUM_PERM,
+        min_size: int = MIN_SIZE,
         by: By = "all",
         max_examples: int = 5,
         recipient_cap: int = 256,
@@ -617,113 +623,3 @@ class TemplateIndex:
     def n_keys(self) -> int:
         """Distinct slot-masked texts (the unit of memory)."""
         return len(self._hash)
-
-
-# -- combining with the per-reply score ------------------------------------------------
-
-CORPUS_FEATURES = ("logit_p_auto", "log_extra_replies", "log_extra_recipients")
-P_CLIP = 1e-4  # keeps logit(p) finite: heads output 0 or 1 only in float round-off
-
-
-def corpus_features(p_auto, template_size, template_recipients) -> np.ndarray:
-    """Design matrix of the combination: ``logit(p)``, ``log1p(size - 1)``,
-    ``log1p(recipients - 1)`` (sizes below 1, for empty replies, count as 1)."""
-    p = np.clip(np.asarray(p_auto, dtype=float), P_CLIP, 1 - P_CLIP)
-    size = np.maximum(np.asarray(template_size, dtype=float), 1.0)
-    recs = np.maximum(np.asarray(template_recipients, dtype=float), 1.0)
-    return np.column_stack([np.log(p) - np.log1p(-p), np.log1p(size - 1), np.log1p(recs - 1)])
-
-
-def combine_automated(p_auto, template_size, template_recipients, params: dict | None):
-    """The per-reply ``automated`` probability combined with the reply's template evidence.
-
-    ``sigmoid(intercept + coef . [logit(p), log1p(size - 1), log1p(recipients - 1)])``: a
-    logistic regression fit to hand codes of real replies (see
-    :func:`cuecoder.train.corpus_evidence.fit_corpus_evidence`), so the output is a
-    calibrated probability, not a hand-set rule.
-
-    Parameters
-    ----------
-    p_auto : array-like
-        Per-reply probabilities (NaN stays NaN).
-    template_size, template_recipients : array-like
-        From :meth:`TemplateIndex.lookup`.
-    params : dict or None
-        ``{"coef": [3 floats], "intercept": float, ...}``; None returns ``p_auto``.
-
-    Returns
-    -------
-    numpy.ndarray
-
-    Examples
-    --------
-    >>> params = {"coef": [1.0, 1.0, 0.0], "intercept": 0.0}
-    >>> combine_automated([0.5, 0.5], [1, 3], [1, 3], params).round(3).tolist()
-    [0.5, 0.75]
-    >>> combine_automated([0.2], [9], [9], None).tolist()
-    [0.2]
-    """
-    p = np.asarray(p_auto, dtype=float)
-    if params is None:
-        return p.copy()
-    coef = np.asarray(params["coef"], dtype=float)
-    if coef.shape != (len(CORPUS_FEATURES),):
-        raise CuecoderError(Errors.E405.format(found=list(coef), expected=list(CORPUS_FEATURES)))
-    z = float(params["intercept"]) + corpus_features(p, template_size, template_recipients) @ coef
-    out = 1.0 / (1.0 + np.exp(-z))
-    out[np.isnan(p)] = np.nan
-    return out
-
-
-def index_from_params(params: dict | None) -> TemplateIndex:
-    """A :class:`TemplateIndex` with the settings the combination was fit with."""
-    settings = dict((params or {}).get("index", {}))
-    return TemplateIndex(**settings)
-
-
-def apply_corpus_evidence(
-    table: pd.DataFrame,
-    texts: Sequence,
-    corpus_model: dict | None,
-    accounts: Sequence | None = None,
-    recipients: Sequence | None = None,
-) -> pd.DataFrame:
-    """Use ``texts`` as the corpus: add template columns and combine ``automated``.
-
-    Parameters
-    ----------
-    table : pandas.DataFrame
-        Per-reply scores with an ``automated`` column, one row per text.
-    texts : sequence
-        The replies (None for empty ones).
-    corpus_model : dict or None
-        The model's ``meta["corpus_evidence"]`` (params of :func:`combine_automated`);
-        None keeps the per-reply probability (and logs a warning).
-    accounts, recipients : sequence, optional
-        See :meth:`TemplateIndex.add`.
-
-    Returns
-    -------
-    pandas.DataFrame
-        ``table`` with ``template_id``, ``template_size``, ``template_recipients``,
-        ``automated_reply`` (the per-reply probability) and ``automated`` combined.
-    """
-    texts = list(texts)
-    if len(texts) != len(table):
-        raise CuecoderError(Errors.E401.format(name="table", n=len(table), n_texts=len(texts)))
-    if corpus_model is None:
-        logger.warning(Errors.E406)
-    else:
-        n_fit = int(corpus_model.get("fit", {}).get("corpus_size", 0))
-        if n_fit and len(texts) < n_fit / 10:
-            logger.warning(Errors.E407.format(n=len(texts), n_fit=n_fit))
-    index = index_from_params(corpus_model).add(texts, accounts, recipients).finalize()
-    found = index.lookup(texts, accounts)
-    out = table.copy()
-    out["automated_reply"] = out["automated"]
-    out["automated"] = combine_automated(
-        out["automated"], found["template_size"], found["template_recipients"], corpus_model
-    )
-    for col in found.columns:
-        out[col] = found[col].to_numpy()
-    return out

@@ -9,7 +9,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from cuecoder.stats.cli import mediate_command
+from cuecoder.cli.mediate import mediate_command
 
 
 @pytest.fixture()

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .templates import SLOT_MARKER
+from .index import SLOT_MARKER
 
 STYLE = """
 body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;color:#222}

@@ -10,8 +10,8 @@ from typing import Literal
 import pandas as pd
 
 from ..errors import CuecoderError, Errors
-from .templates import By, TemplateIndex
-from .templates_html import write_templates_html
+from .html import write_templates_html
+from .index import MIN_SIZE, THRESHOLD, By, TemplateIndex
 
 logger = logging.getLogger(__name__)
 
@@ -58,8 +58,8 @@ def mine_templates(
     corpus: Path,
     out: Path,
     by: By = "all",
-    min_size: int = 2,
-    threshold: float = 0.8,
+    min_size: int = MIN_SIZE,
+    threshold: float = THRESHOLD,
     fmt: Literal["csv", "parquet"] = "csv",
     columns: dict[str, str | None] | None = None,
     chunk_size: int = 50_000,
@@ -103,22 +103,28 @@ def mine_templates(
             Errors.E102.format(suffix=corpus.suffix, path=corpus, supported=list(SUFFIXES))
         )
     if fmt not in ("csv", "parquet"):
-        raise CuecoderError(Errors.E409.format(value=fmt, valid=["csv", "parquet"]))
+        raise CuecoderError(
+            Errors.E104.format(value=fmt, name="--format", valid=["csv", "parquet"])
+        )
     available = _columns(corpus)
     roles: dict[str, str | None] = {}
     for role, names in GUESS.items():
         given = (columns or {}).get(role)
         if given is not None and given not in available:
-            raise CuecoderError(Errors.E408.format(column=given, path=corpus, available=available))
+            raise CuecoderError(
+                Errors.E101.format(column=given, source=corpus, available=available)
+            )
         roles[role] = given or next((c for c in names if c in available), None)
     if roles["text"] is None:
         raise CuecoderError(
-            Errors.E408.format(column=" or ".join(GUESS["text"]), path=corpus, available=available)
+            Errors.E101.format(
+                column=" or ".join(GUESS["text"]), source=corpus, available=available
+            )
         )
     if by == "account" and roles["account"] is None:
         raise CuecoderError(
-            Errors.E408.format(
-                column=" or ".join(GUESS["account"]), path=corpus, available=available
+            Errors.E101.format(
+                column=" or ".join(GUESS["account"]), source=corpus, available=available
             )
         )
     index = TemplateIndex(threshold=threshold, min_size=min_size, by=by)

@@ -1,7 +1,4 @@
-"""``cuecoder mediate``: scored replies + survey -> mediation tables, path diagram, APA text.
-
-The lead registers it with ``app.command("mediate")(mediate_command)``.
-"""
+"""``cuecoder mediate``: scored replies + survey -> mediation tables, path diagram, APA text."""
 
 from __future__ import annotations
 
@@ -11,36 +8,15 @@ from typing import Annotated
 
 import pandas as pd
 import typer
-from rich.console import Console
 
-from cuecoder.errors import CuecoderError, Errors
-from cuecoder.stats.aggregate import aggregate, join_survey
-from cuecoder.stats.diagram import save_diagram
-from cuecoder.stats.mediation import CI_METHODS, STAGES, mediate
-from cuecoder.stats.report import apa_summary
+from ..corpus.read import read_table
+from ..stats.aggregate import aggregate, join_survey
+from ..stats.diagram import save_diagram
+from ..stats.mediation import CI_METHODS, STAGES, mediate
+from ..stats.report import apa_summary
+from ._common import console, user_errors
 
 logger = logging.getLogger(__name__)
-
-READERS = {
-    ".csv": pd.read_csv,
-    ".tsv": lambda p: pd.read_csv(p, sep="\t"),
-    ".parquet": pd.read_parquet,
-    ".jsonl": lambda p: pd.read_json(p, lines=True),
-    ".json": pd.read_json,
-}
-
-
-def read_table(path: Path) -> pd.DataFrame:
-    """Read a CSV, TSV, Parquet, JSON or JSON-lines table."""
-    reader = READERS.get(path.suffix.lower())
-    if reader is None:
-        raise CuecoderError(
-            Errors.E102.format(suffix=path.suffix, path=path, supported=sorted(READERS))
-        )
-    try:
-        return reader(path)
-    except (OSError, ValueError) as exc:
-        raise CuecoderError(Errors.E105.format(path=path, reason=exc)) from exc
 
 
 def run_mediation(
@@ -104,7 +80,11 @@ def mediate_command(
     m: Annotated[list[str], typer.Option(help="Mediator(s); repeat for parallel mediators.")],
     y: Annotated[list[str], typer.Option(help="Outcome(s); repeat for several.")],
     moderator: Annotated[
-        str | None, typer.Option(help="Numeric moderator, e.g. automated (0/1).")
+        str | None,
+        typer.Option(
+            help="Numeric moderator column after aggregation, e.g. automated (an account's "
+            "mean per-reply probability) or automated_corpus_share."
+        ),
     ] = None,
     stage: Annotated[str, typer.Option(help=f"Moderated stage: {', '.join(STAGES)}.")] = "first",
     covar: Annotated[list[str] | None, typer.Option(help="Covariate(s); repeatable.")] = None,
@@ -119,15 +99,10 @@ def mediate_command(
     ] = None,
 ) -> None:
     """Test whether a cue works through a mediator: aggregate, join, bootstrap, report."""
-    console = Console()
-    try:
-        with console.status(f"Bootstrapping {n_boot} resamples..."):
-            result, summary, written = run_mediation(
-                scores, survey, join, x, m, y, moderator, stage, covar, by, n_boot, ci, seed, out
-            )
-    except CuecoderError as exc:
-        typer.echo(f"Error: {exc}", err=True)
-        raise typer.Exit(1) from None
+    with user_errors(), console.status(f"Bootstrapping {n_boot} resamples..."):
+        result, summary, written = run_mediation(
+            scores, survey, join, x, m, y, moderator, stage, covar, by, n_boot, ci, seed, out
+        )
     console.print(summary, soft_wrap=True, highlight=False)
     for path in written:
         console.print(f"wrote {path}", highlight=False)

@@ -8,7 +8,7 @@ from typer.testing import CliRunner
 from cuecoder import validate
 from cuecoder.cli import app
 from cuecoder.errors import CuecoderError
-from cuecoder.train.metrics import krippendorff_alpha
+from cuecoder.stats.agreement import krippendorff_alpha
 
 EXAMPLES = "corpora/examples/replies.csv"
 

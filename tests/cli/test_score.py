@@ -7,7 +7,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from cuecoder.corpus.score_cli import score_command
+from cuecoder.cli.score import score_command
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cuecoder.train.metrics import (
+from cuecoder.stats.agreement import (
     binary_report,
     expected_calibration_error,
     human_benchmark,

@@ -1,0 +1,116 @@
+"""Checkpoints of a corpus run: part files, and a manifest that says which are complete.
+
+The manifest's header holds the run's fingerprint (inputs, columns, settings, model); a
+resumed run must match it (E501). Each committed chunk adds one fsynced line; a torn last
+line (power loss) is skipped, and an entry whose part file is gone is redone.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import shutil
+from pathlib import Path
+
+from ..errors import CuecoderError, Errors
+from . import read as cread
+from . import write as cwrite
+
+logger = logging.getLogger(__name__)
+
+
+MANIFEST = "manifest.jsonl"
+
+
+def model_token(coder) -> str:
+    files = json.dumps(coder.meta.get("files", {}), sort_keys=True)
+    return (
+        f"{coder.meta['name']}@{coder.meta['version']}:"
+        + hashlib.sha256(files.encode()).hexdigest()[:16]
+    )
+
+
+def fingerprint(files: list[Path], columns: cread.Columns, settings: dict) -> dict:
+    """What a resumed run must share with the interrupted one (as JSON would give it)."""
+    return json.loads(
+        json.dumps(
+            {
+                "inputs": [
+                    [str(p.resolve()), p.stat().st_size, p.stat().st_mtime_ns] for p in files
+                ],
+                "columns": dict(columns.__dict__),
+                **settings,
+            }
+        )
+    )
+
+
+def _strip_ext(path: Path) -> str:
+    name = path.name
+    for ext in sorted(cwrite.OUTPUT_FORMATS, key=len, reverse=True):
+        if name.lower().endswith(ext):
+            return name[: -len(ext)]
+    return name
+
+
+def quarantine_path(out: str | Path) -> Path:
+    """Where the quarantined rows of output ``out`` go: ``<stem>.quarantine.jsonl``."""
+    out = Path(out)
+    return out.with_name(f"{_strip_ext(out)}.quarantine.jsonl")
+
+
+def parts_dir(out: str | Path) -> Path:
+    """The folder of part files and manifest of an unfinished run writing ``out``."""
+    out = Path(out)
+    return out.with_name(f".{out.name}.parts")
+
+
+class Manifest:
+    """Header line with the run's fingerprint, then one line per committed chunk."""
+
+    def __init__(self, folder: Path, fingerprint: dict, resume: bool) -> None:
+        self.folder = folder
+        self.path = folder / MANIFEST
+        self.done: dict[int, dict] = {}
+        if folder.exists() and not resume:
+            shutil.rmtree(folder)
+        if self.path.exists():
+            lines = self.path.read_text(encoding="utf-8").splitlines()
+            header = _json_or_none(lines[0]) if lines else None
+            old = (header or {}).get("fingerprint")
+            if old is not None and old != fingerprint:
+                changed = sorted(
+                    k for k in {*old, *fingerprint} if old.get(k) != fingerprint.get(k)
+                )
+                raise CuecoderError(Errors.E501.format(parts=folder, changed=", ".join(changed)))
+            if old is not None:
+                for line in lines[1:]:
+                    entry = _json_or_none(line)  # a torn last line (power loss) is skipped
+                    if entry and (folder / entry["part"]).exists():
+                        self.done[int(entry["seq"])] = entry
+                if self.done:
+                    logger.info("resuming: %d chunks already scored in %s", len(self.done), folder)
+                self.fh = open(self.path, "a", encoding="utf-8")
+                return
+        folder.mkdir(parents=True, exist_ok=True)
+        with cwrite.atomic_path(self.path) as tmp:
+            tmp.write_text(json.dumps({"fingerprint": fingerprint}) + "\n", encoding="utf-8")
+        self.fh = open(self.path, "a", encoding="utf-8")
+
+    def commit(self, entry: dict) -> None:
+        self.fh.write(json.dumps(entry) + "\n")
+        self.fh.flush()
+        os.fsync(self.fh.fileno())
+        self.done[int(entry["seq"])] = entry
+
+    def close(self) -> None:
+        self.fh.close()
+
+
+def _json_or_none(line: str):
+    try:
+        return json.loads(line)
+    except json.JSONDecodeError:
+        return None

@@ -1,0 +1,77 @@
+"""Where chunks are scored: in this process, or in a pool of processes (Dask lives in
+:mod:`cuecoder.corpus.dask_engine`). Each executor takes chunks with ``submit`` and hands
+back futures of scored frames (:func:`cuecoder.corpus.frame.score_frame`)."""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import multiprocessing
+import os
+from pathlib import Path
+
+import pandas as pd
+
+from .frame import score_frame
+
+_WORKER: dict = {}
+
+
+def _init_worker(model_path: str, n_threads: int | None, index) -> None:
+    """Process-pool initializer: load the model once per process."""
+    from ..coder import load
+
+    _WORKER["coder"] = load(model_path, n_threads=n_threads)
+    _WORKER["index"] = index
+
+
+def _score_in_worker(frame: pd.DataFrame, batch_size: int, id_name: str) -> pd.DataFrame:
+    return score_frame(_WORKER["coder"], frame, batch_size, _WORKER["index"], id_name)
+
+
+class InlineExecutor:
+    """Scores in this process, one chunk at a time."""
+
+    max_pending = 1
+
+    def __init__(self, coder, index, batch_size: int, id_name: str) -> None:
+        self.coder, self.index = coder, index
+        self.batch_size, self.id_name = batch_size, id_name
+
+    def submit(self, frame: pd.DataFrame) -> cf.Future:
+        future: cf.Future = cf.Future()
+        try:
+            future.set_result(
+                score_frame(self.coder, frame, self.batch_size, self.index, self.id_name)
+            )
+        except Exception as exc:  # noqa: BLE001 - re-raised by result() in the caller
+            future.set_exception(exc)
+        return future
+
+    def wait_first(self, futures):
+        return cf.wait(futures, return_when=cf.FIRST_COMPLETED)
+
+    def close(self) -> None:
+        pass
+
+
+class ProcessExecutor(InlineExecutor):
+    """Scores in ``workers`` processes, each loading the model once."""
+
+    def __init__(
+        self, model_path: Path, workers: int, index, batch_size: int, id_name: str
+    ) -> None:
+        n_threads = max(1, (os.cpu_count() or 1) // workers)
+        self.pool = cf.ProcessPoolExecutor(
+            max_workers=workers,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_init_worker,
+            initargs=(str(model_path), n_threads, index),
+        )
+        self.max_pending = 2 * workers
+        self.batch_size, self.id_name = batch_size, id_name
+
+    def submit(self, frame: pd.DataFrame) -> cf.Future:
+        return self.pool.submit(_score_in_worker, frame, self.batch_size, self.id_name)
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=True)
