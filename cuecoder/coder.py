@@ -22,9 +22,10 @@ from .model.encoder import OnnxEncoder, make_session
 from .model.folder import DEFAULT_MODEL, load_meta
 from .model.lexical import LexicalHead
 from .templates.evidence import add_corpus_evidence, find_templates
-from .text.tokenizer import shared_nlp
+from .text.tokenizer import DEFAULT_PROFILE, shared_nlp
 
 logger = logging.getLogger(__name__)
+
 
 def _as_text(value) -> str | None:
     """The reply as a string, or None when it is missing, not text or only whitespace."""
@@ -53,27 +54,32 @@ class Featurizer:
         The sentence encoder.
     patterns_path, lexicons_path : Path
         Evidence pattern and lexicon tables.
+    text_profile : dict, optional
+        ``{"language": ..., "rules": ...}`` of the tokenizer (``meta["text"]``; default
+        :data:`cuecoder.text.tokenizer.DEFAULT_PROFILE`).
     """
 
-    def __init__(self, encoder: OnnxEncoder, patterns_path: Path, lexicons_path: Path) -> None:
+    def __init__(
+        self,
+        encoder: OnnxEncoder,
+        patterns_path: Path,
+        lexicons_path: Path,
+        text_profile: dict | None = None,
+    ) -> None:
         self.encoder = encoder
-        self.nlp = shared_nlp()
+        self.text_profile = {**DEFAULT_PROFILE, **(text_profile or {})}
+        self.nlp = shared_nlp(self.text_profile["language"], self.text_profile["rules"])
         self.matcher = EvidenceMatcher(self.nlp, patterns_path, lexicons_path)
 
     @classmethod
     def from_meta(cls, path: Path, meta: dict, n_threads: int | None = None) -> Featurizer:
         """The featurizer described by a model folder's ``meta.json``."""
-        enc = meta["encoder"]
-        encoder = OnnxEncoder(
-            path / enc["file"],
-            path / enc["tokenizer"],
-            max_tokens=int(enc.get("max_tokens", 256)),
-            n_threads=n_threads,
-        )
+        encoder = OnnxEncoder.from_meta(path, meta["encoder"], n_threads=n_threads)
         return cls(
             encoder,
             path / meta.get("patterns", "patterns.tsv"),
             path / meta.get("lexicons", "lexicons.tsv"),
+            meta.get("text"),
         )
 
     def tokenize(self, texts: Iterable[str]) -> list[Doc]:

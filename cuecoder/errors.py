@@ -43,6 +43,14 @@ class Errors(metaclass=_WithCodes):
     )
     E008 = "Model meta.json at '{path}' names '{name}', a path outside the model folder."
     E009 = "Unknown evidence pattern kind {kind!r} in '{path}'. Valid: {valid}."
+    E011 = (
+        "The encoder '{path}' does not match the contract in meta.json: the graph has "
+        "inputs {inputs} and output dimension {dim}; the contract says {contract}."
+    )
+    E012 = (
+        "Unknown text profile: language {language!r} with rules {rules!r}. "
+        "Valid rules: {valid}; 'social' needs a language with spaCy's rule-based tokenizer."
+    )
     E006 = (
         "The stored head '{path}' differs from the scikit-learn model it came from by "
         "{diff:.2e} (tolerance {tol:g}): the export is not faithful."
@@ -54,6 +62,10 @@ class Errors(metaclass=_WithCodes):
     E103 = "'contexts' has {n_contexts} entries but 'replies' has {n_replies}; give one per reply."
     E104 = "Unknown value {value!r} for '{name}'. Valid: {valid}."
     E105 = "Can't read '{path}': {reason}."
+    E112 = (
+        "No data folder given: pass data_dir (--data-dir) or set {env} to the folder "
+        "holding twcs/, ibm_twitter_cdp/ and stc3_weibo/."
+    )
     E111 = "Unknown source(s) {values} in the real corpora. Valid: {valid}."
     E106 = "No input files found under '{path}' (looked for {supported})."
     E107 = "Invalid --shard '{value}': use i/N with 0 <= i < N, e.g. 0/4."

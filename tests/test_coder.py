@@ -9,9 +9,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cuecoder.codebook import COMPOSITES
+from cuecoder.errors import CuecoderError
 
 INTERACTIVITY = COMPOSITES["interactivity"]
-from cuecoder.errors import CuecoderError
 
 LABELS = ["responsiveness", "listening", "openness", "automated"]
 PROB_COLUMNS = [*LABELS, "interactivity"]

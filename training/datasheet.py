@@ -12,7 +12,7 @@ import pandas as pd
 
 from cuecoder.codebook import ALL_SUBCODES, LABELS
 from cuecoder.stats.agreement import krippendorff_alpha
-from cuecoder.train.data import DEFAULT_DATA_DIR, load_real, load_written, read_label_files
+from cuecoder.train.data import load_real, load_written, read_label_files
 
 CORPORA = Path(__file__).resolve().parent.parent / "corpora"
 
@@ -41,7 +41,7 @@ def agreement_table(both: pd.DataFrame) -> pd.DataFrame:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR)
+    parser.add_argument("--data-dir", type=Path, default=None)
     args = parser.parse_args()
     pass1 = sorted((CORPORA / "labels").glob("real_pass1_*.csv"))
     real = load_real(pass1, args.data_dir)

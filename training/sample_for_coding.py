@@ -122,12 +122,15 @@ def write_round3(data_dir: Path, out: Path, coded: set[str], batch_size: int = 3
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--data-dir", type=Path, default=Path("../shared/data"))
+    parser.add_argument("--data-dir", type=Path, default=None)
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--n-batches", type=int, default=4)
     parser.add_argument("--round", type=int, default=1, choices=[1, 2, 3])
     parser.add_argument("--labels", type=Path, default=Path("corpora/labels"))
     args = parser.parse_args()
+    from cuecoder.train.data import resolve_data_dir
+
+    args.data_dir = resolve_data_dir(args.data_dir)
     if args.round == 3:
         coded = set()
         for path in args.labels.glob("*.csv"):

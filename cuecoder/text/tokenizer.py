@@ -16,6 +16,8 @@ from spacy.language import Language
 from spacy.tokenizer import Tokenizer
 from spacy.util import compile_infix_regex, compile_prefix_regex, compile_suffix_regex
 
+from ..errors import Errors, ModelError
+
 # One emoji "grapheme": a pictograph or regional-indicator pair, with optional variation
 # selector and skin-tone modifier, joined by ZWJ into families. Ranges from Unicode's
 # emoji-data.txt (Extended_Pictographic) for the blocks that social text uses.
@@ -63,8 +65,18 @@ def _build_tokenizer(nlp: Language) -> Tokenizer:
     )
 
 
-def make_nlp() -> Language:
-    """A blank English pipeline with the social-media tokenizer.
+#: The text profile of a model (``meta["text"]``) when its folder names none: blank
+#: English with the social-media rules of this module.
+DEFAULT_PROFILE: dict = {"language": "en", "rules": "social"}
+RULES = ("social", "none")
+
+
+def make_nlp(language: str = "en", rules: str = "social") -> Language:
+    """A blank spaCy pipeline for ``language``, with the social-media tokenizer rules.
+
+    ``rules="social"`` replaces the tokenizer with this module's (handles, hashtags,
+    URLs, emoji, signatures) built on the language's own punctuation rules; ``"none"``
+    keeps spaCy's tokenizer for the language (e.g. ``zh``, character segmentation).
 
     Examples
     --------
@@ -72,15 +84,20 @@ def make_nlp() -> Language:
     >>> [t.text for t in nlp("@115712 Loving #NewIn 👍🏽 thanks!^JS")]
     ['@115712', 'Loving', '#NewIn', '👍🏽', 'thanks', '!', '^JS']
     """
-    nlp = spacy.blank("en")
-    nlp.tokenizer = _build_tokenizer(nlp)
+    if rules not in RULES:
+        raise ModelError(Errors.E012.format(language=language, rules=rules, valid=RULES))
+    nlp = spacy.blank(language)
+    if rules == "social":
+        if not isinstance(nlp.tokenizer, Tokenizer):
+            raise ModelError(Errors.E012.format(language=language, rules=rules, valid=RULES))
+        nlp.tokenizer = _build_tokenizer(nlp)
     return nlp
 
 
-@lru_cache(maxsize=1)
-def shared_nlp() -> Language:
-    """One tokenizer pipeline per process, built on first use."""
-    return make_nlp()
+@lru_cache(maxsize=8)
+def shared_nlp(language: str = "en", rules: str = "social") -> Language:
+    """One tokenizer pipeline per text profile and process, built on first use."""
+    return make_nlp(language, rules)
 
 
 def find_signature(text: str) -> tuple[int, int] | None:

@@ -45,7 +45,7 @@ from .._optional import require
 from ..stats.agreement import binary_report, expected_calibration_error
 from ..templates.evidence import CORPUS_FEATURES, corpus_features
 from ..templates.index import INDEX_SETTINGS, TemplateIndex
-from .data import DEFAULT_CORPORA, DEFAULT_DATA_DIR, load_real, load_written, real_replies
+from .data import DEFAULT_CORPORA, load_real, load_written, real_replies
 from .selection import best_threshold, grouped_folds
 
 logger = logging.getLogger(__name__)
@@ -184,7 +184,7 @@ def evaluate_combination(
 
 def fit_corpus_evidence(
     label_files: Sequence[Path] | None = None,
-    data_dir: Path = DEFAULT_DATA_DIR,
+    data_dir: Path | None = None,
     coder=None,
     p_source: Literal["oof", "model"] = "oof",
     written_files: Sequence[Path] | None = None,
@@ -200,7 +200,7 @@ def fit_corpus_evidence(
     label_files : list of Path, optional
         Hand codes (default ``corpora/labels/real_pass1_*.csv``).
     data_dir : Path
-        Where the real corpora are (``../shared/data``).
+        Where the real corpora are (default ``$CUECODER_DATA``).
     coder : Coder, optional
         The per-reply model (default :func:`cuecoder.load`).
     p_source : {"oof", "model"}
@@ -271,7 +271,7 @@ def fit_corpus_evidence(
 
 
 def automated_check_sample(
-    data_dir: Path = DEFAULT_DATA_DIR,
+    data_dir: Path | None = None,
     n: int = 100,
     seed: int = 0,
     exclude: Sequence[str] = (),
@@ -299,7 +299,7 @@ def evaluate_check(
     check_file: Path = DEFAULT_CORPORA / "labels" / "automated_check.csv",
     params: dict | None = None,
     coder=None,
-    data_dir: Path = DEFAULT_DATA_DIR,
+    data_dir: Path | None = None,
 ) -> dict:
     """Precision and recall of ``automated`` on the manual check, without and with corpus
     evidence (template features from the whole TWCS file, combined with ``params``).

@@ -1,4 +1,4 @@
-"""Labelled data: hand-coded real replies (ids + codes, text read from ``../shared/data``)
+"""Labelled data: hand-coded real replies (ids + codes, text read from the data folder)
 and the replies written for this project in ``corpora/written``.
 """
 
@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 import re
 from pathlib import Path
 
@@ -17,9 +18,12 @@ from ..errors import CuecoderError, Errors
 
 logger = logging.getLogger(__name__)
 
-REPO = Path(__file__).resolve().parent.parent.parent
-DEFAULT_DATA_DIR = REPO.parent / "shared" / "data"
-DEFAULT_CORPORA = REPO / "corpora"
+#: Environment variable naming the folder of the public corpora (``twcs/``,
+#: ``ibm_twitter_cdp/``, ``stc3_weibo/``), used when no ``data_dir`` is passed.
+DATA_ENV = "CUECODER_DATA"
+#: Labelled data of a checkout, relative to the working directory (training runs from
+#: the repository root, as the configs' paths are).
+DEFAULT_CORPORA = Path("corpora")
 LABEL_COLUMNS = ["item_id", *LABELS, "subcodes"]
 
 
@@ -28,8 +32,17 @@ STC3_FILES = {"zh": "train_data_cn.json", "en": "train_data_en.json"}
 _MENTION = re.compile(r"@([^\s@:：,，.。!！?？]+)")
 
 
+def resolve_data_dir(data_dir: str | Path | None = None) -> Path:
+    """The data folder: ``data_dir`` if given, else ``$CUECODER_DATA`` (E112 if neither)."""
+    if data_dir is None:
+        data_dir = os.environ.get(DATA_ENV)
+        if not data_dir:
+            raise CuecoderError(Errors.E112.format(env=DATA_ENV))
+    return Path(data_dir)
+
+
 def real_replies(
-    data_dir: Path = DEFAULT_DATA_DIR, sources: tuple[str, ...] = ("twcs", "ibm")
+    data_dir: str | Path | None = None, sources: tuple[str, ...] = ("twcs", "ibm")
 ) -> pd.DataFrame:
     """All brand replies of the public corpora, keyed by ``item_id``.
 
@@ -40,7 +53,7 @@ def real_replies(
     row per language under the same id). Columns: item_id, source, language, brand,
     context, reply, recipient.
     """
-    data_dir = Path(data_dir)
+    data_dir = resolve_data_dir(data_dir)
     unknown = [s for s in sources if s not in SOURCES]
     if unknown:
         raise CuecoderError(Errors.E111.format(values=unknown, valid=list(SOURCES)))
@@ -86,7 +99,7 @@ def real_replies(
     return pd.concat(frames, ignore_index=True)
 
 
-def stc3_replies(data_dir: Path = DEFAULT_DATA_DIR) -> pd.DataFrame:
+def stc3_replies(data_dir: str | Path | None = None) -> pd.DataFrame:
     """Helpdesk turns of the STC-3 Weibo dialogues, in Chinese and (where translated) English.
 
     The reply is one helpdesk turn (its utterances joined), the context the customer turn
@@ -97,8 +110,9 @@ def stc3_replies(data_dir: Path = DEFAULT_DATA_DIR) -> pd.DataFrame:
     annotations are not read.
     """
     rows = []
+    data_dir = resolve_data_dir(data_dir)
     for language, name in STC3_FILES.items():
-        path = Path(data_dir) / "stc3_weibo" / name
+        path = data_dir / "stc3_weibo" / name
         if not path.is_file():
             raise CuecoderError(Errors.E105.format(path=path, reason="file not found"))
         dialogues = json.loads(path.read_text(encoding="utf-8"))
@@ -154,7 +168,7 @@ def read_label_files(paths: list[Path]) -> pd.DataFrame:
     return labels.reset_index(drop=True)
 
 
-def load_real(label_files: list[Path], data_dir: Path = DEFAULT_DATA_DIR) -> pd.DataFrame:
+def load_real(label_files: list[Path], data_dir: str | Path | None = None) -> pd.DataFrame:
     """Hand-coded real replies joined to their text read from ``data_dir``.
 
     A code of a translated STC-3 turn labels the reply in both languages: it gives one

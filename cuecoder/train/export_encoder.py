@@ -17,6 +17,7 @@ import os
 from pathlib import Path
 
 from .._optional import require
+from ..model.encoder import DEFAULT_CONTRACT
 
 logger = logging.getLogger(__name__)
 
@@ -125,6 +126,7 @@ def export_encoder(
         "file": "encoder.onnx",
         "tokenizer": "tokenizer.json",
         "quantization": "dynamic int8, per-channel, QInt8 weights",
+        **DEFAULT_CONTRACT,
         "max_tokens": MAX_TOKENS,
         "dim": 384,
         "opset": OPSET,

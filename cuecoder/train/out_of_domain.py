@@ -74,7 +74,7 @@ import pandas as pd
 
 from ..codebook import LABELS
 from ..errors import CuecoderError, Errors
-from .data import DEFAULT_DATA_DIR
+from .data import resolve_data_dir
 
 logger = logging.getLogger(__name__)
 
@@ -141,7 +141,7 @@ def _sample(rows: pd.DataFrame, n: int | None, seed: int) -> pd.DataFrame:
 
 
 def load_claff(
-    data_dir: Path = DEFAULT_DATA_DIR, n: int | None = MAX_ROWS, seed: int = 0
+    data_dir: Path | None = None, n: int | None = MAX_ROWS, seed: int = 0
 ) -> pd.DataFrame:
     """CL-Aff OffMyChest sentences with ``openness`` (emotional or information disclosure).
 
@@ -160,7 +160,7 @@ def load_claff(
         One row per sentence; ``openness`` in {0, 1}, the other labels ``<NA>``;
         ``subcodes`` lists O-FEELING / O-EXPERIENCE; no context.
     """
-    path = Path(data_dir) / "claff_offmychest" / "labeled_training_set.csv"
+    path = resolve_data_dir(data_dir) / "claff_offmychest" / "labeled_training_set.csv"
     raw = _read_csv(path)
     _require(
         raw, ["sentenceid", "full_text", "Emotional_disclosure", "Information_disclosure"], path
@@ -185,7 +185,7 @@ def load_claff(
 
 
 def load_epitome(
-    data_dir: Path = DEFAULT_DATA_DIR, n: int | None = MAX_ROWS, seed: int = 0
+    data_dir: Path | None = None, n: int | None = MAX_ROWS, seed: int = 0
 ) -> pd.DataFrame:
     """EPITOME Reddit responses with ``listening`` (any empathy mechanism at level >= 1).
 
@@ -194,7 +194,7 @@ def load_epitome(
     """
     frames = {}
     for name in EPITOME_FILES:
-        path = Path(data_dir) / "epitome_empathy" / name
+        path = resolve_data_dir(data_dir) / "epitome_empathy" / name
         frames[name] = _read_csv(path)
         _require(frames[name], ["sp_id", "rp_id", "seeker_post", "response_post", "level"], path)
     first = next(iter(frames.values()))
@@ -206,7 +206,7 @@ def load_epitome(
         if not same:
             raise CuecoderError(
                 Errors.E105.format(
-                    path=Path(data_dir) / "epitome_empathy" / name,
+                    path=resolve_data_dir(data_dir) / "epitome_empathy" / name,
                     reason="rows are not aligned with the other EPITOME files on sp_id, rp_id",
                 )
             )
@@ -231,7 +231,7 @@ def _majority(flags: pd.Series) -> bool:
 
 
 def load_annomi(
-    data_dir: Path = DEFAULT_DATA_DIR, n: int | None = MAX_ROWS, seed: int = 0
+    data_dir: Path | None = None, n: int | None = MAX_ROWS, seed: int = 0
 ) -> pd.DataFrame:
     """AnnoMI therapist utterances with ``listening`` (reflection or question).
 
@@ -239,7 +239,7 @@ def load_annomi(
     L-QUESTION; negatives are therapist input with neither; ``other`` utterances
     (back-channels) are left out; context is the preceding client utterance.
     """
-    path = Path(data_dir) / "annomi" / "AnnoMI-full.csv"
+    path = resolve_data_dir(data_dir) / "annomi" / "AnnoMI-full.csv"
     raw = _read_csv(path)
     cols = [
         "transcript_id",
@@ -303,7 +303,7 @@ INFORMS: dict[str, str] = {"claff": "openness", "epitome": "listening", "annomi"
 
 def load_out_of_domain(
     names: list[str] | None = None,
-    data_dir: Path = DEFAULT_DATA_DIR,
+    data_dir: Path | None = None,
     n: int | None = MAX_ROWS,
     seed: int = 0,
 ) -> pd.DataFrame:

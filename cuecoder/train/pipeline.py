@@ -42,7 +42,6 @@ from ..model.encoder import OnnxEncoder
 from ..model.folder import write_meta
 from ..stats.agreement import binary_report, human_benchmark
 from .data import (
-    DEFAULT_DATA_DIR,
     brand_split,
     data_hash,
     load_real,
@@ -73,6 +72,8 @@ class TrainConfig:
     max_real: int | None = None
     second_coding: list[str] = field(default_factory=list)
     encoder_source: str = "export"
+    text_language: str = "en"
+    text_rules: str = "social"
     head: str = "logreg"
     C: list[float] = field(default_factory=lambda: [0.01, 0.03, 0.1, 0.3, 1.0])
     use_features: bool = True
@@ -90,6 +91,7 @@ class TrainConfig:
             **{k: v for k, v in raw.items() if not isinstance(v, dict)},
             **raw.get("data", {}),
             **{f"encoder_{k}": v for k, v in raw.get("encoder", {}).items()},
+            **{f"text_{k}": v for k, v in raw.get("text", {}).items()},
             **{("head" if k == "kind" else k): v for k, v in raw.get("head", {}).items()},
         }
         known = set(cls.__dataclass_fields__)
@@ -115,7 +117,7 @@ def load_training_data(cfg: TrainConfig) -> pd.DataFrame:
     """Labelled rows with ``split`` (train/test) and ``group`` (for grouped K-fold)."""
     frames = []
     if cfg.real_labels:
-        data_dir = Path(cfg.data_dir) if cfg.data_dir else DEFAULT_DATA_DIR
+        data_dir = cfg.data_dir
         real = load_real(_expand(cfg.real_labels), data_dir)
         if cfg.max_real is not None:
             real = real.sample(n=min(cfg.max_real, len(real)), random_state=cfg.seed)
@@ -238,8 +240,9 @@ def train(config: Path | TrainConfig, output: Path | None = None) -> dict:
     encoder_meta = _stage_encoder(cfg, tmp)
     shutil.copy2(PATTERNS_FILE, tmp / "patterns.tsv")
     shutil.copy2(LEXICONS_FILE, tmp / "lexicons.tsv")
-    encoder = OnnxEncoder(tmp / encoder_meta["file"], tmp / encoder_meta["tokenizer"])
-    featurizer = Featurizer(encoder, tmp / "patterns.tsv", tmp / "lexicons.tsv")
+    text_profile = {"language": cfg.text_language, "rules": cfg.text_rules}
+    encoder = OnnxEncoder.from_meta(tmp, encoder_meta)
+    featurizer = Featurizer(encoder, tmp / "patterns.tsv", tmp / "lexicons.tsv", text_profile)
 
     docs = featurizer.tokenize(rows["reply"])
     ctx = featurizer.tokenize_optional(rows["context"].where(rows["context"] != "", None))
@@ -298,11 +301,7 @@ def train(config: Path | TrainConfig, output: Path | None = None) -> dict:
         metrics["human_benchmark"] = human_benchmark(test, second, test_labels, LABELS)
 
     # every real reply (labelled or not): the corpus for template evidence and duplicates
-    corpus = (
-        real_replies(Path(cfg.data_dir) if cfg.data_dir else DEFAULT_DATA_DIR)
-        if (is_real.any())
-        else None
-    )
+    corpus = real_replies(cfg.data_dir) if (is_real.any()) else None
     corpus_params = None
     if cfg.corpus_evidence and corpus is not None:
         corpus_params, metrics["automated_with_corpus_evidence"] = fit_corpus_combination(
@@ -322,6 +321,7 @@ def train(config: Path | TrainConfig, output: Path | None = None) -> dict:
         "labels": list(LABELS),
         "thresholds": thresholds,
         "features": list(FEATURE_NAMES) if cfg.use_features else [],
+        "text": text_profile,
         "encoder": encoder_meta,
         "heads": heads,
         "lexical": lexical_entry if lexical is not None else None,

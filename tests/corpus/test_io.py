@@ -102,10 +102,10 @@ def test_csv_quarantine_reports_line_and_reason(tmp_path):
     assert frame[cio.ID].tolist() == ["1", "6"]
     assert frame[cio.TEXT].tolist()[0] == "a reply\nthat spans two lines"
     assert [(b["line"], b["reason"].split(":")[0]) for b in bad] == [
-        (4, "the line has 4 fields, the header 3"),
-        (5, "missing text"),
-        (6, "missing text"),
-        (8, "missing id"),
+        (4, "[E521] the line has 4 fields, the header 3"),
+        (5, "[E525] missing text"),
+        (6, "[E525] missing text"),
+        (8, "[E526] missing id"),
     ]
     assert sum(c.n_records for c in chunks) == 6
     assert all(c.n_records == 3 for c in chunks)

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
-from cuecoder.templates.evidence import add_corpus_evidence, combine_automated, find_templates
-from cuecoder.templates.index import TemplateIndex
 from typer.testing import CliRunner
 
 from cuecoder.errors import CuecoderError
-from cuecoder.train.data import DEFAULT_DATA_DIR
+from cuecoder.templates.evidence import add_corpus_evidence, combine_automated, find_templates
+from cuecoder.templates.index import TemplateIndex
+
+DEFAULT_DATA_DIR = Path(os.environ.get("CUECODER_DATA", "../shared/data"))  # set by conftest
 
 TWCS = DEFAULT_DATA_DIR / "twcs" / "twcs_brand_replies.csv"
 needs_twcs = pytest.mark.skipif(not TWCS.is_file(), reason=f"{TWCS} not present (../shared)")

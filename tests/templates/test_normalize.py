@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -10,7 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cuecoder.templates.normalize import normalize, template_text
-from cuecoder.train.data import DEFAULT_DATA_DIR
+
+DEFAULT_DATA_DIR = Path(os.environ.get("CUECODER_DATA", "../shared/data"))  # set by conftest
 
 TWCS = DEFAULT_DATA_DIR / "twcs" / "twcs_brand_replies.csv"
 needs_twcs = pytest.mark.skipif(not TWCS.is_file(), reason=f"{TWCS} not present (../shared)")

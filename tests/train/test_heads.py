@@ -6,6 +6,7 @@ import pytest
 pytest.importorskip("sklearn", reason="the [train] extra is needed to fit heads")
 pytest.importorskip("skl2onnx", reason="the [train] extra is needed to export heads")
 
+from cuecoder.errors import ModelError  # noqa: E402
 from cuecoder.train.heads import PARITY_TOL, check_parity, export_head, make_head, onnx_proba  # noqa: E402
 
 
@@ -30,5 +31,5 @@ def test_parity_check_catches_a_wrong_head(tmp_path):
     head = make_head("logreg", C=1.0).fit(X, y)
     other = make_head("logreg", C=1.0).fit(X, 1 - y)
     path = export_head(other, 5, tmp_path / "wrong.onnx")
-    with pytest.raises(RuntimeError, match="differs from scikit-learn"):
+    with pytest.raises(ModelError, match=r"\[E006\] The stored head"):
         check_parity(head, path, X)

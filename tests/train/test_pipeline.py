@@ -86,6 +86,6 @@ def test_unknown_config_key_is_named(tmp_path):
 
 def test_default_config_describes_the_shipped_model():
     cfg = TrainConfig.from_toml(REPO / "training" / "configs" / "default.toml")
-    meta = json.loads((REPO / "models" / "default" / "meta.json").read_text())
+    meta = json.loads((REPO / "cuecoder" / "models" / "default" / "meta.json").read_text())
     assert meta["name"] == cfg.name and meta["version"] == cfg.version
     assert meta["training"]["seed"] == cfg.seed

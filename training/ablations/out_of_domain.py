@@ -49,7 +49,7 @@ from cuecoder.codebook import LABELS
 from cuecoder.coder import Featurizer
 from cuecoder.model.folder import DEFAULT_MODEL
 from cuecoder.stats.agreement import binary_report, krippendorff_alpha
-from cuecoder.train.data import DEFAULT_DATA_DIR, data_hash
+from cuecoder.train.data import data_hash
 from cuecoder.train.heads import make_head
 from cuecoder.train.out_of_domain import INFORMS, load_out_of_domain
 from cuecoder.train.pipeline import TrainConfig, load_training_data
@@ -132,7 +132,7 @@ def main() -> None:
     print(f"cache: {cache}", flush=True)
 
     cfg = TrainConfig.from_toml(args.config)
-    data_dir = Path(cfg.data_dir) if cfg.data_dir else DEFAULT_DATA_DIR
+    data_dir = cfg.data_dir
     rows = load_training_data(cfg)
     ood = load_out_of_domain(data_dir=data_dir, n=args.n_per_set, seed=cfg.seed)
     X_all = design(rows, DEFAULT_MODEL, cache, args.threads)
