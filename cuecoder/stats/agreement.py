@@ -12,6 +12,7 @@ import pandas as pd
 from ..codebook import LABELS
 from ..errors import CuecoderError, Errors
 from ._checks import require_columns
+from .bootstrap import draw, interval
 
 logger = logging.getLogger(__name__)
 
@@ -270,11 +271,11 @@ def validate(
             ece = expected_calibration_error(y[finite], proba[finite])
         low = high = np.nan
         if n_boot and len(y):
-            resamples = rng.integers(0, len(y), size=(n_boot, len(y)))
+            resamples = draw(len(y), n_boot, rng)
             draws = np.array([krippendorff_alpha(y[r], pred[r].astype(int)) for r in resamples])
             draws = draws[np.isfinite(draws)]
             if len(draws):
-                low, high = np.percentile(draws, [100 * alpha / 2, 100 * (1 - alpha / 2)])
+                low, high = interval(draws, report["alpha"], "percentile", alpha)
         rows.append(
             {
                 "label": label,

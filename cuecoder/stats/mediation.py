@@ -32,22 +32,26 @@ from cuecoder.stats._checks import (
     require_numeric,
     require_varying,
 )
+from cuecoder.stats.bootstrap import (
+    CHUNK_CELLS,
+    CI_METHODS,
+    boot_pval,
+    draw,
+    interval,
+    resample_blocks,
+)
 
 logger = logging.getLogger(__name__)
 
 CIMethod = Literal["percentile", "bc", "bca"]
 Stage = Literal["first", "second", "both"]
 
-CI_METHODS: tuple[str, ...] = ("percentile", "bc", "bca")
 STAGES: tuple[str, ...] = ("first", "second", "both")
 # Hayes (2018), appendix A: PROCESS model numbers for the stage(s) the moderator acts on.
 PROCESS_MODELS: dict[str | None, int] = {None: 4, "first": 7, "second": 14, "both": 58}
 # Fewest complete rows accepted, on top of the parameters of the largest equation:
 # below this, residual degrees of freedom and the bootstrap are meaningless.
 MIN_EXTRA_ROWS = 5
-# Resamples x rows per chunk: small enough (1.6 MB of float64 counts) to stay in cache,
-# which measured faster than one big chunk; also bounds memory for large n.
-CHUNK_CELLS = 200_000
 # OpenBLAS runs a matrix product on one thread when m*n*k <= 65536 * 4 (its
 # GEMM_MULTITHREAD_THRESHOLD); above that it spawns threads, which for these thin
 # products costs more than it saves, badly so on a busy machine. Products are cut to size.
@@ -227,59 +231,6 @@ def _effects(
 
 
 # ----------------------------------------------------------------------------- intervals
-def _boot_pval(boot: np.ndarray, estimate: float) -> float:
-    """Two-sided bootstrap p-value as in R's ``mediation`` and pingouin."""
-    if estimate == 0:
-        return 1.0
-    share = 2 * min(np.mean(boot > 0), np.mean(boot < 0))
-    return float(min(share, 1.0))
-
-
-def _interval(
-    boot: np.ndarray,
-    estimate: float,
-    method: str,
-    alpha: float,
-    jack: np.ndarray | None = None,
-) -> tuple[float, float]:
-    """Percentile, bias-corrected or BCa bootstrap interval for one statistic."""
-    lo, hi = stats.norm.ppf(alpha / 2), stats.norm.ppf(1 - alpha / 2)
-    if method == "percentile":
-        q = [100 * alpha / 2, 100 * (1 - alpha / 2)]
-    else:
-        z0 = stats.norm.ppf(np.mean(boot < estimate))
-        accel = 0.0
-        if method == "bca" and jack is not None:
-            dev = jack.mean() - jack
-            denom = 6.0 * np.sum(dev**2) ** 1.5
-            accel = float(np.sum(dev**3) / denom) if denom > 0 else 0.0
-        q = [100 * stats.norm.cdf(z0 + (z0 + z) / (1 - accel * (z0 + z))) for z in (lo, hi)]
-        q = [0.0 if np.isnan(v) else v for v in q]
-    low, high = np.percentile(boot, q)
-    return float(low), float(high)
-
-
-# ----------------------------------------------------------------------------- bootstrap
-def _resample_blocks(
-    n: int, n_boot: int, seed: int | None
-) -> list[tuple[int, np.random.Generator]]:
-    """Blocks of resamples, each with its own random stream: ``(size, generator)``.
-
-    Block sizes and streams (children of ``np.random.SeedSequence(seed)``) depend only
-    on ``n``, ``n_boot`` and ``seed``, so the draws are the same whichever thread runs
-    which block.
-    """
-    block = max(1, CHUNK_CELLS // n)
-    sizes = [min(block, n_boot - start) for start in range(0, n_boot, block)]
-    streams = np.random.SeedSequence(seed).spawn(len(sizes))
-    return [(size, np.random.default_rng(s)) for size, s in zip(sizes, streams, strict=True)]
-
-
-def _draw(n: int, size: int, rng: np.random.Generator) -> np.ndarray:
-    """(size, n) row indices of ``size`` resamples."""
-    return rng.integers(0, n, size=(size, n))
-
-
 def _n_threads(n_jobs: int | None) -> int:
     """Threads for ``n_jobs``: None or -1 means every core this process may use."""
     if n_jobs is None or n_jobs == -1:
@@ -314,7 +265,7 @@ def _bootstrap(
 
     def cross_products(task: tuple[int, np.random.Generator]) -> np.ndarray:
         size, rng = task
-        draws = _draw(n, size, rng)
+        draws = draw(n, size, rng)
         draws += (np.arange(size) * n)[:, None]  # in place: row r counts into [r*n, r*n+n)
         counts = np.bincount(draws.ravel(), minlength=size * n).reshape(size, n)
         flat = np.empty((size, pairs))
@@ -322,7 +273,7 @@ def _bootstrap(
             np.matmul(counts[row : row + step], products, out=flat[row : row + step])
         return flat
 
-    blocks = _resample_blocks(n, n_boot, seed)
+    blocks = resample_blocks(n, n_boot, seed)
     threads = min(_n_threads(n_jobs), len(blocks))
     if threads > 1:
         with ThreadPoolExecutor(threads) as pool:
@@ -563,8 +514,8 @@ def mediate(
         if len(boot):
             draws = boot[:, k]
             se = float(draws.std(ddof=1)) if len(draws) > 1 else np.nan
-            pval = _boot_pval(draws, est)
-            low, high = _interval(draws, est, ci, alpha, None if jack is None else jack[:, k])
+            pval = boot_pval(draws, est)
+            low, high = interval(draws, est, ci, alpha, None if jack is None else jack[:, k])
         else:
             se = pval = low = high = np.nan
         rows.append(

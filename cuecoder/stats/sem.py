@@ -27,7 +27,7 @@ from cuecoder.stats._checks import (
     require_numeric,
     require_varying,
 )
-from cuecoder.stats.mediation import CI_METHODS, _boot_pval, _interval
+from cuecoder.stats.bootstrap import CI_METHODS, boot_pval, draw, interval
 
 logger = logging.getLogger(__name__)
 
@@ -565,7 +565,7 @@ def _bootstrap_indirect(
     n = len(frame)
     draws = []
     for _ in range(n_boot):
-        value = refit(frame.iloc[rng.integers(0, n, n)])
+        value = refit(frame.iloc[draw(n, 1, rng)[0]])
         if value is not None:
             draws.append(value)
     if n_boot and len(draws) < n_boot:
@@ -582,8 +582,8 @@ def _bootstrap_indirect(
     for k, (x, m, y, path) in enumerate(labels):
         est = float(point[k])
         if len(boot) > 1:
-            low, high = _interval(boot[:, k], est, ci, alpha, None if jack is None else jack[:, k])
-            se, pval = float(boot[:, k].std(ddof=1)), _boot_pval(boot[:, k], est)
+            low, high = interval(boot[:, k], est, ci, alpha, None if jack is None else jack[:, k])
+            se, pval = float(boot[:, k].std(ddof=1)), boot_pval(boot[:, k], est)
         else:
             low = high = se = pval = np.nan
         rows.append(

@@ -40,7 +40,7 @@ import re
 
 from spacy.lang.en.stop_words import STOP_WORDS
 
-from ..text.tokenizer import EMOJI
+from ..text.tokenizer import EMOJI, SIGN_OFF_EXTRA, SIGNATURE
 
 URL = re.compile(
     r"(?:https?://|www\.)\S+|\b[a-z0-9.-]+\.(?:com|org|net|ly|co|uk|io|me|gl)/\S*", re.I
@@ -56,13 +56,12 @@ PLACEHOLDER = re.compile(r"__\w+?__")
 HANDLE = re.compile(r"@\w+")
 HANDLE_RUN = re.compile(r"\{HANDLE\}(?:\s*\{HANDLE\})+")
 NUMBER = re.compile(r"#?\b[A-Za-z]{0,3}\d[\w-]*")
-# Sign-offs at the very end. Short capital initials after ^ * / ~ (tokenizer's SIGNATURE),
-# a capitalised name after ^ * ~ (not "/", which ends paths), or a dash and a name or
-# initials; optionally preceded by a thanks word ("Thanks, Sas", "Ty - James").
-_SIGN = (
-    r"(?:[\^\*/~][A-Z]{1,4}\d?|[\^\*~][A-Z][A-Za-z]{1,15}|"
-    r"[-\u2013\u2014]\s?[A-Z][a-z]{1,14}|[-\u2013\u2014][A-Z]{1,4})"
-)
+# Sign-offs at the very end: the tokenizer's agent signature (SIGNATURE, one definition
+# for both) and the wider sign-off forms that the tokenizer leaves as ordinary words
+# (SIGN_OFF_EXTRA: "^Sarah", "- Sam", "-AB"), optionally after a thanks word ("Thanks,
+# Sas", "Ty - James"). Masking is deliberately wider than tokenizing: a missed sign-off
+# splits a template, a wrongly split token would change the model's features.
+_SIGN = rf"(?:{SIGNATURE}|{SIGN_OFF_EXTRA})"
 _THANKS = r"(?:thanks|thank you|cheers|ty|regards|best|thx)"
 SIGNATURE_END = re.compile(
     rf"(?:(?<=\s)|(?<=[.!?)])|^)(?:{_SIGN}|(?i:{_THANKS})[,!.]?\s*[-\u2013]?\s*[A-Z][a-z]{{1,14}}[.!]?)"

@@ -34,6 +34,12 @@ HASHTAG = r"#\w+"
 PLACEHOLDER = r"__\w+?__"
 # Agent signatures: ^AB, *AFM, /AY, ~JT (1-4 capitals, optional digit), -Becky, –Sam.
 SIGNATURE = r"(?:[\^\*/~][A-Z]{1,4}\d?|[-\u2013\u2014][A-Z][a-z]{1,14})"
+#: Sign-off forms beyond SIGNATURE that template masking also treats as a signature but
+#: the tokenizer keeps as words: a name after ^ * ~ ("^Sarah"; not "/", which ends
+#: paths), a dash, a space and a name ("- Sam"), a dash and initials ("-AB").
+SIGN_OFF_EXTRA = (
+    r"(?:[\^\*~][A-Z][A-Za-z]{1,15}|[-\u2013\u2014]\s[A-Z][a-z]{1,14}|[-\u2013\u2014][A-Z]{1,4})"
+)
 
 TOKEN_MATCH = re.compile(rf"^(?:{HANDLE}|{HASHTAG}|{PLACEHOLDER}|{SIGNATURE})$")
 SIGNATURE_RE = re.compile(rf"(?:^|(?<=\s)|(?<=[.!?]))({SIGNATURE})\s*$")

@@ -14,6 +14,7 @@ from cuecoder.errors import CuecoderError
 from cuecoder.stats import mediate
 
 mediation_module = importlib.import_module("cuecoder.stats.mediation")
+bootstrap_module = importlib.import_module("cuecoder.stats.bootstrap")
 
 
 def ols(df, dep, regs):
@@ -119,8 +120,8 @@ def test_bootstrap_draws_equal_loop_over_resamples(make_data):
         seed=11,
         return_dist=True,
     )
-    blocks = mediation_module._resample_blocks(len(df), n_boot, seed=11)
-    draws = np.concatenate([mediation_module._draw(len(df), size, rng) for size, rng in blocks])
+    blocks = bootstrap_module.resample_blocks(len(df), n_boot, seed=11)
+    draws = np.concatenate([bootstrap_module.draw(len(df), size, rng) for size, rng in blocks])
     assert draws.shape == (n_boot, len(df))
     for k in range(n_boot):
         s = df.iloc[draws[k]].assign(xw=lambda d: d.x * d.w)
