@@ -216,6 +216,26 @@ def _open_text(path: Path, gz: bool):
 Record = tuple[int, list | None, str | None, str | None]
 
 
+def read_header(path: str | Path) -> list[str]:
+    """The column names of an input file (the first record's keys for JSON lines)."""
+    path = Path(path)
+    fmt, gz = detect_format(path)
+    try:
+        if fmt == "parquet":
+            return list(pq.read_schema(path).names)
+        with _open_text(path, gz) as (fh, _):
+            if fmt == "jsonl":
+                for line in fh:
+                    if line.strip():
+                        obj = json.loads(line)
+                        return list(obj) if isinstance(obj, dict) else []
+                return []
+            header = next(csv.reader(fh, delimiter="," if fmt == "csv" else "\t"), [])
+            return [h.lstrip("\ufeff") if i == 0 else h for i, h in enumerate(header)]
+    except (OSError, ValueError, EOFError, zlib.error, csv.Error) as exc:
+        raise CuecoderError(Errors.E105.format(path=path, reason=exc)) from exc
+
+
 def _missing_column(column: str, path: Path, available: list[str]) -> CuecoderError:
     return CuecoderError(Errors.E101.format(column=column, source=f"'{path}'", available=available))
 

@@ -9,6 +9,7 @@ from typing import Literal
 
 import pandas as pd
 
+from ..corpus import read as cread
 from ..errors import CuecoderError, Errors
 from .html import write_templates_html
 from .index import MIN_SIZE, THRESHOLD, By, TemplateIndex
@@ -23,28 +24,7 @@ GUESS = {
     "id": ("reply_tweet_id", "item_id", "tweet_id", "id"),
     "time": ("reply_created_at", "created_at", "time", "timestamp"),
 }
-SUFFIXES = (".csv", ".parquet")
 TWITTER_TIME = "%a %b %d %H:%M:%S %z %Y"  # TWCS created_at
-
-
-def _columns(path: Path) -> list[str]:
-    if path.suffix == ".parquet":
-        import pyarrow.parquet as pq
-
-        return pq.read_schema(path).names
-    return list(pd.read_csv(path, nrows=0).columns)
-
-
-def _chunks(path: Path, columns: list[str], chunk_size: int):
-    if path.suffix == ".parquet":
-        import pyarrow.parquet as pq
-
-        for batch in pq.ParquetFile(path).iter_batches(batch_size=chunk_size, columns=columns):
-            yield batch.to_pandas()
-    else:
-        yield from pd.read_csv(
-            path, usecols=columns, dtype=str, keep_default_na=False, chunksize=chunk_size
-        )
 
 
 def _parse_times(values: pd.Series) -> pd.Series:
@@ -66,12 +46,14 @@ def mine_templates(
     top: int = 10,
     progress: Callable[[int], None] | None = None,
 ) -> dict:
-    """Build a :class:`TemplateIndex` over a CSV/Parquet corpus and write its results.
+    """Build a :class:`TemplateIndex` over a corpus file and write its results.
 
     Parameters
     ----------
     corpus : Path
-        A ``.csv`` or ``.parquet`` file, one reply per row.
+        One reply per row: CSV, TSV, JSON lines (each optionally ``.gz``) or Parquet,
+        read in chunks by :func:`cuecoder.corpus.read.iter_chunks` (rows without text
+        are skipped).
     out : Path
         Folder for ``templates.<fmt>``, ``account_rates.<fmt>`` and ``templates.html``.
     by : {"all", "account"}
@@ -98,15 +80,11 @@ def mine_templates(
         Summary: replies, distinct texts, templates, templated replies and output paths.
     """
     corpus, out = Path(corpus), Path(out)
-    if corpus.suffix not in SUFFIXES:
-        raise CuecoderError(
-            Errors.E102.format(suffix=corpus.suffix, path=corpus, supported=list(SUFFIXES))
-        )
     if fmt not in ("csv", "parquet"):
         raise CuecoderError(
             Errors.E104.format(value=fmt, name="--format", valid=["csv", "parquet"])
         )
-    available = _columns(corpus)
+    available = cread.read_header(corpus)
     roles: dict[str, str | None] = {}
     for role, names in GUESS.items():
         given = (columns or {}).get(role)
@@ -128,25 +106,32 @@ def mine_templates(
             )
         )
     index = TemplateIndex(threshold=threshold, min_size=min_size, by=by)
-    used = [c for c in dict.fromkeys(roles.values()) if c is not None]
-    for chunk in _chunks(corpus, used, chunk_size):
+    read_as = cread.Columns(
+        text=roles["text"],
+        id=roles["id"],
+        account=roles["account"],
+        recipient=roles["recipient"],
+        keep=[roles["time"]] if roles["time"] and roles["time"] != roles["id"] else [],
+    )
+    for chunk in cread.iter_chunks([corpus], read_as, chunk_size):
+        frame = chunk.frame
 
-        def col(role: str, chunk=chunk):
-            name = roles[role]
+        def col(name: str | None, frame=frame):
             if name is None:
                 return None
-            return chunk[name].where(chunk[name].astype(str).str.strip() != "", None)
+            values = frame[name].astype(object)
+            return values.where(values.astype(str).str.strip() != "", None)
 
-        times = col("time")
+        times = col(roles["time"] and (cread.ID if roles["time"] == roles["id"] else roles["time"]))
         index.add(
-            chunk[roles["text"]],
-            col("account"),
-            col("recipient"),
-            col("id"),
+            frame[cread.TEXT],
+            col(cread.ACCOUNT if roles["account"] else None),
+            col(cread.RECIPIENT if roles["recipient"] else None),
+            col(cread.ID),
             None if times is None else _parse_times(times),
         )
         if progress is not None:
-            progress(len(chunk))
+            progress(chunk.n_records)
     if index.n_replies == 0:
         raise CuecoderError(Errors.E410.format(path=corpus, column=roles["text"]))
     index.finalize()
