@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..codebook import LABELS
+from ..codebook import LABEL_OF, LABELS
 from ..errors import CuecoderError, Errors
 
 logger = logging.getLogger(__name__)
@@ -168,13 +168,49 @@ def read_label_files(paths: list[Path]) -> pd.DataFrame:
     return labels.reset_index(drop=True)
 
 
-def load_real(label_files: list[Path], data_dir: str | Path | None = None) -> pd.DataFrame:
+def apply_recodes(labels: pd.DataFrame, paths: list[Path]) -> pd.DataFrame:
+    """Replace single labels by a later recoding of them (``item_id, <label>, subcodes``).
+
+    A recode file holds one of the codebook's labels; for each of its ids that label and
+    its sub-codes are replaced, the other labels and sub-codes kept. A recode whose id
+    is not among ``labels`` is ignored.
+    """
+    out = labels.copy()
+    for path in paths:
+        frame = pd.read_csv(path, dtype={"item_id": str, "subcodes": str}, keep_default_na=False)
+        recoded = [c for c in LABELS if c in frame.columns]
+        if len(recoded) != 1 or "subcodes" not in frame.columns:
+            raise CuecoderError(
+                Errors.E101.format(
+                    column="one label and 'subcodes'", source=path, available=list(frame.columns)
+                )
+            )
+        label = recoded[0]
+        new = frame.set_index("item_id")
+        hit = out["item_id"].isin(new.index)
+        ids = out.loc[hit, "item_id"]
+        out.loc[hit, label] = new.loc[ids, label].astype(int).to_numpy()
+        kept = [
+            [c for c in str(codes).split(";") if c and LABEL_OF.get(c) != label]
+            for codes in out.loc[hit, "subcodes"]
+        ]
+        added = [[c for c in str(codes).split(";") if c] for codes in new.loc[ids, "subcodes"]]
+        out.loc[hit, "subcodes"] = [";".join(k + a) for k, a in zip(kept, added, strict=True)]
+    return out
+
+
+def load_real(
+    label_files: list[Path],
+    data_dir: str | Path | None = None,
+    recodes: list[Path] | None = None,
+) -> pd.DataFrame:
     """Hand-coded real replies joined to their text read from ``data_dir``.
 
-    A code of a translated STC-3 turn labels the reply in both languages: it gives one
-    row per language (same ``item_id``, column ``language``).
+    ``recodes`` replace single labels by a later recoding (:func:`apply_recodes`). A code
+    of a translated STC-3 turn labels the reply in both languages: it gives one row per
+    language (same ``item_id``, column ``language``).
     """
-    labels = read_label_files(label_files)
+    labels = apply_recodes(read_label_files(label_files), list(recodes or []))
     sources = tuple(s for s in SOURCES if labels["item_id"].str.startswith(f"{s}:").any())
     texts = real_replies(data_dir, sources=sources or ("twcs",))
     joined = labels.merge(texts, on="item_id", how="left", validate="one_to_many")
