@@ -1,6 +1,6 @@
 """Print the datasheet tables of corpora/README.md from the label files.
 
-python training/datasheet.py [--data-dir ../shared/data]
+python training/datasheet.py [--data-dir ../shared/data] [--round3]
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import pandas as pd
 
 from cuecoder.codebook import ALL_SUBCODES, LABELS
 from cuecoder.stats.agreement import krippendorff_alpha
-from cuecoder.train.data import load_real, load_written, read_label_files
+from cuecoder.train.data import apply_recodes, load_real, load_written, read_label_files
 
 CORPORA = Path(__file__).resolve().parent.parent / "corpora"
 
@@ -39,10 +39,76 @@ def agreement_table(both: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+STRATA = {"twcs": "Twitter (TWCS)", "ibm": "Twitter (IBM)"}
+
+
+def stratum(real: pd.DataFrame) -> pd.Series:
+    """Source of each row, STC-3 split into bilingual (translated) and Chinese-only turns."""
+    languages = real.groupby("item_id")["language"].transform("nunique")
+    out = real["source"].map(STRATA)
+    stc3 = real["source"] == "stc3"
+    out[stc3 & (languages == 2)] = "STC-3 bilingual"
+    out[stc3 & (languages == 1)] = "STC-3 Chinese-only"
+    return out
+
+
+def round3(data_dir: Path | None) -> None:
+    """Tables of the round-3 coding: counts, prevalence, second-coding alphas."""
+    labels = CORPORA / "labels"
+    pass1 = sorted(labels.glob("real_round3_pass1_*.csv"))
+    pass2 = sorted(labels.glob("real_round3_pass2_*.csv"))
+    recodes = sorted(labels.glob("real_round3_recode_automated_*.csv"))
+    real = load_real(pass1, data_dir, recodes)
+    real["stratum"] = stratum(real)
+    ids = real.drop_duplicates("item_id")
+    print("## Round 3: every other real reply (first pass)\n")
+    table = ids.groupby("stratum")[list(LABELS)].sum()
+    table.insert(0, "replies", ids.groupby("stratum").size())
+    table.insert(1, "brands", ids.groupby("stratum")["brand"].nunique())
+    total = table.sum(numeric_only=True).rename("all")
+    total["brands"] = ids["brand"].nunique()
+    table = pd.concat([table, total.to_frame().T])
+    for label in LABELS:
+        table[f"{label} %"] = (100 * table[label] / table["replies"]).round(1)
+    print(table.to_markdown(), "\n")
+    print("Rows for training by language (a translated turn gives one row per language):\n")
+    print(real.groupby(["stratum", "language"]).size().rename("rows").to_markdown(), "\n")
+    stc3 = ids[ids["source"] == "stc3"]
+    print("STC-3 helpdesk accounts (the @-mentioned account of each dialogue), top 15:\n")
+    print(stc3["brand"].value_counts().head(15).rename("replies").to_markdown(), "\n")
+
+    first = read_label_files(pass1)
+    second = read_label_files(pass2)
+    both_raw = second.merge(first, on="item_id", suffixes=("_2", "_1"))
+    both = apply_recodes(second, recodes).merge(
+        apply_recodes(first, recodes), on="item_id", suffixes=("_2", "_1")
+    )
+    strata = ids.set_index("item_id")["stratum"].replace(
+        {name: "Twitter (TWCS + IBM)" for name in STRATA.values()}
+    )
+    print("## Round 3: blind second coding (Krippendorff's alpha, first vs second pass)\n")
+    rows = []
+    for name, group in both.groupby(both["item_id"].map(strata)):
+        raw = both_raw[both_raw["item_id"].isin(group["item_id"])]
+        row = {"stratum": name, "n": len(group)}
+        for label in LABELS:
+            row[label] = round(krippendorff_alpha(group[f"{label}_1"], group[f"{label}_2"]), 3)
+        row["automated (before recode)"] = round(
+            krippendorff_alpha(raw["automated_1"], raw["automated_2"]), 3
+        )
+        rows.append(row)
+    print(pd.DataFrame(rows).to_markdown(index=False), "\n")
+    print(f"{len(both)} replies coded twice, {len(first)} coded once or more.\n")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--data-dir", type=Path, default=None)
+    parser.add_argument("--round3", action="store_true", help="only the round-3 tables")
     args = parser.parse_args()
+    if args.round3:
+        round3(args.data_dir)
+        return
     pass1 = sorted((CORPORA / "labels").glob("real_pass1_*.csv"))
     real = load_real(pass1, args.data_dir)
     written = load_written(sorted((CORPORA / "written").glob("written_*.csv")))

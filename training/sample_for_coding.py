@@ -77,6 +77,7 @@ def draw_round2(data_dir: Path, seed: int = 2) -> pd.DataFrame:
 
 ROUND3_CHINESE_ONLY = 2800
 SECOND_SHARE = 0.15
+SECOND_BATCH = 300  # replies per second-pass batch, about
 
 
 def draw_round3(data_dir: Path, coded: set[str], seed: int = 3) -> dict[str, pd.DataFrame]:
@@ -115,9 +116,15 @@ def write_round3(data_dir: Path, out: Path, coded: set[str], batch_size: int = 3
         n_batches = max(1, round(len(sample) / batch_size))
         for k, part in enumerate(np.array_split(np.arange(len(sample)), n_batches)):
             sample.iloc[part].to_csv(out / f"round3_{name}_{k + 1}.csv", index=False)
-        second = sample.iloc[np.sort(rng.permutation(len(sample))[: round(SECOND_SHARE * len(sample))])]
-        second.to_csv(out / f"round3_{name}_second.csv", index=False)
-        print(f"{name}: {len(sample)} replies in {n_batches} batches, {len(second)} for the second pass")
+        drawn = rng.permutation(len(sample))[: round(SECOND_SHARE * len(sample))]
+        second = sample.iloc[np.sort(drawn)]
+        n_parts = max(1, round(len(second) / SECOND_BATCH))
+        if n_parts == 1:
+            second.to_csv(out / f"round3_{name}_second.csv", index=False)
+        for k, part in enumerate(np.array_split(np.arange(len(second)), n_parts)):
+            if n_parts > 1:
+                second.iloc[part].to_csv(out / f"round3_{name}_second_{k + 1}.csv", index=False)
+        print(f"{name}: {len(sample)} replies, {n_batches} batches, {len(second)} second-coded")
 
 
 def main() -> None:
@@ -134,7 +141,8 @@ def main() -> None:
     if args.round == 3:
         coded = set()
         for path in args.labels.glob("*.csv"):
-            coded |= set(pd.read_csv(path, dtype=str)["item_id"])
+            if not path.name.startswith("real_round3_"):  # what was coded before round 3
+                coded |= set(pd.read_csv(path, dtype=str)["item_id"])
         write_round3(args.data_dir, args.out, coded)
         return
     if args.round == 2:
