@@ -11,7 +11,7 @@ import pandas as pd
 
 from ..corpus import read as cread
 from ..errors import CuecoderError, Errors
-from .html import write_templates_html
+from .page import write_templates_html
 from .index import MIN_SIZE, THRESHOLD, By, TemplateIndex
 
 logger = logging.getLogger(__name__)
