@@ -73,6 +73,29 @@ def read_meta(path: Path) -> dict:
     return meta
 
 
+def referenced_files(meta: dict) -> list[str]:
+    """Every file a ``meta.json`` names: encoder, tokenizer, heads, tables, checksummed."""
+    names = [*meta.get("files", {})]
+    encoder = meta.get("encoder") or {}
+    names += [encoder[k] for k in ("file", "tokenizer") if k in encoder]
+    names += list((meta.get("heads") or {}).values())
+    names += [meta[k] for k in ("patterns", "lexicons") if isinstance(meta.get(k), str)]
+    if isinstance(meta.get("lexical"), dict) and "file" in meta["lexical"]:
+        names.append(meta["lexical"]["file"])
+    return names
+
+
+def check_paths(path: Path, meta: dict) -> None:
+    """Raise E008 for a name in ``meta.json`` that leaves the folder (absolute, ``..``, or
+    a symlink resolving outside it): a model folder is untrusted input."""
+    root = Path(path).resolve()
+    for name in referenced_files(meta):
+        rel = Path(str(name))
+        target = (root / rel).resolve()
+        if rel.is_absolute() or ".." in rel.parts or not target.is_relative_to(root):
+            raise ModelError(Errors.E008.format(path=Path(path) / META, name=name))
+
+
 def verify_files(path: Path, meta: dict) -> None:
     """Raise :class:`ModelError` when a listed file is missing or its sha256 differs."""
     for name, expected in meta["files"].items():
@@ -89,8 +112,12 @@ def verify_files(path: Path, meta: dict) -> None:
 def load_meta(path: Path, verify: bool = True) -> dict:
     """``meta.json`` of a model folder, with every file's checksum verified."""
     meta = read_meta(path)
+    check_paths(path, meta)
     if verify:
         verify_files(path, meta)
+        unlisted = sorted(set(referenced_files(meta)) - set(meta["files"]))
+        if unlisted:
+            raise ModelError(Errors.E004.format(name=unlisted[0], path=path))
     return meta
 
 

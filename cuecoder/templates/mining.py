@@ -11,8 +11,8 @@ import pandas as pd
 
 from ..corpus import read as cread
 from ..errors import CuecoderError, Errors
-from .page import write_templates_html
 from .index import MIN_SIZE, THRESHOLD, By, TemplateIndex
+from .page import write_templates_html
 
 logger = logging.getLogger(__name__)
 

@@ -20,7 +20,6 @@ logistic regression, and the embedding alone.
 from __future__ import annotations
 
 import glob
-import json
 import logging
 import shutil
 import time
@@ -39,7 +38,7 @@ from ..cues.evidence import LEXICONS_FILE, PATTERNS_FILE, read_lexicons
 from ..cues.features import FEATURE_NAMES
 from ..errors import CuecoderError, Errors
 from ..model.encoder import OnnxEncoder
-from ..model.folder import write_meta
+from ..model.folder import load_meta, write_meta
 from ..stats.agreement import binary_report, human_benchmark
 from .data import (
     brand_split,
@@ -219,8 +218,7 @@ def _stage_encoder(cfg: TrainConfig, out: Path) -> dict:
 
         return export_encoder(out)
     source = Path(cfg.encoder_source)
-    meta = json.loads((source / "meta.json").read_text(encoding="utf-8"))
-    enc = dict(meta["encoder"])
+    enc = dict(load_meta(source)["encoder"])  # checked like any model folder
     shutil.copy2(source / enc["file"], out / enc["file"])
     shutil.copy2(source / enc["tokenizer"], out / enc["tokenizer"])
     return enc

@@ -79,3 +79,27 @@ def test_checksums_match_files():
         warnings.simplefilter("error")
         for name, digest in meta["files"].items():
             assert sha256(DEFAULT_MODEL / name) == digest
+
+
+def test_a_path_leaving_the_folder_is_refused(tmp_path):
+    """meta.json naming ../outside.onnx (a real head, checksum listed) must not load."""
+    import json
+
+    dst = tmp_path / "model"
+    shutil.copytree(DEFAULT_MODEL, dst)
+    shutil.copy(dst / "heads" / "listening.onnx", tmp_path / "outside.onnx")
+    meta = json.loads((dst / "meta.json").read_text(encoding="utf-8"))
+    meta["heads"]["listening"] = "../outside.onnx"
+    meta["files"]["../outside.onnx"] = sha256(tmp_path / "outside.onnx")
+    (dst / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
+    with pytest.raises(ModelError, match=r"\[E008\].*outside\.onnx"):
+        load_meta(dst)
+    meta["heads"]["listening"] = str(tmp_path / "outside.onnx")  # absolute
+    (dst / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
+    with pytest.raises(ModelError, match=r"\[E008\]"):
+        load_meta(dst)
+    (dst / "heads" / "link.onnx").symlink_to(tmp_path / "outside.onnx")
+    meta["heads"]["listening"] = "heads/link.onnx"
+    (dst / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
+    with pytest.raises(ModelError, match=r"\[E008\]"):
+        load_meta(dst)
