@@ -57,7 +57,8 @@ def round3(data_dir: Path | None) -> None:
     labels = CORPORA / "labels"
     pass1 = sorted(labels.glob("real_round3_pass1_*.csv"))
     pass2 = sorted(labels.glob("real_round3_pass2_*.csv"))
-    recodes = sorted(labels.glob("real_round3_recode_automated_*.csv"))
+    recodes = sorted(labels.glob("real_round3_recode_*_pass1_*.csv"))
+    recodes2 = sorted(labels.glob("real_round3_recode_*_pass2_*.csv"))
     real = load_real(pass1, data_dir, recodes)
     real["stratum"] = stratum(real)
     ids = real.drop_duplicates("item_id")
@@ -80,7 +81,7 @@ def round3(data_dir: Path | None) -> None:
     first = read_label_files(pass1)
     second = read_label_files(pass2)
     both_raw = second.merge(first, on="item_id", suffixes=("_2", "_1"))
-    both = apply_recodes(second, recodes).merge(
+    both = apply_recodes(second, recodes2).merge(
         apply_recodes(first, recodes), on="item_id", suffixes=("_2", "_1")
     )
     strata = ids.set_index("item_id")["stratum"].replace(
@@ -99,6 +100,31 @@ def round3(data_dir: Path | None) -> None:
         rows.append(row)
     print(pd.DataFrame(rows).to_markdown(index=False), "\n")
     print(f"{len(both)} replies coded twice, {len(first)} coded once or more.\n")
+    lead_check(first, labels)
+
+
+def lead_check(first: pd.DataFrame, labels: Path) -> None:
+    """The lead's blind 10% check of each batch against the coder, before and after recodes."""
+    path = labels / "round3_lead_check.csv"
+    if not path.is_file():
+        return
+    lead = pd.read_csv(path, dtype={"item_id": str})
+    recoded = {
+        label: apply_recodes(first, sorted(labels.glob(f"real_round3_recode_{label}_pass1_*.csv")))
+        for label in ("automated", "responsiveness")
+    }
+    rows = []
+    for batch, group in lead.groupby("batch", sort=True):
+        coder = first.set_index("item_id").loc[group["item_id"]]
+        row = {"batch": batch, "n": len(group), "rules": group["rules"].iloc[0]}
+        for label in LABELS:
+            row[label] = round(krippendorff_alpha(group[label], coder[label]), 2)
+        for label, table in recoded.items():
+            after = table.set_index("item_id").loc[group["item_id"], label]
+            row[f"{label} after recode"] = round(krippendorff_alpha(group[label], after), 2)
+        rows.append(row)
+    print("## Round 3: the lead's blind check (alpha, lead vs coder, 10% of each batch)\n")
+    print(pd.DataFrame(rows).to_markdown(index=False), "\n")
 
 
 def main() -> None:
