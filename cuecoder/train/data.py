@@ -203,14 +203,22 @@ def load_real(
     label_files: list[Path],
     data_dir: str | Path | None = None,
     recodes: list[Path] | None = None,
+    adjudicated: list[Path] | None = None,
 ) -> pd.DataFrame:
     """Hand-coded real replies joined to their text read from ``data_dir``.
 
-    ``recodes`` replace single labels by a later recoding (:func:`apply_recodes`). A code
-    of a translated STC-3 turn labels the reply in both languages: it gives one row per
-    language (same ``item_id``, column ``language``).
+    ``recodes`` replace single labels by a later recoding (:func:`apply_recodes`);
+    ``adjudicated`` codes (label files of replies coded twice whose passes disagreed)
+    then replace whole rows. A code of a translated STC-3 turn labels the reply in both
+    languages: it gives one row per language (same ``item_id``, column ``language``).
     """
     labels = apply_recodes(read_label_files(label_files), list(recodes or []))
+    if adjudicated:
+        final = read_label_files(list(adjudicated)).set_index("item_id")
+        labels = labels.set_index("item_id")
+        hit = labels.index.isin(final.index)
+        labels.loc[hit, final.columns] = final.loc[labels.index[hit]].to_numpy()
+        labels = labels.reset_index().astype(dict.fromkeys(LABELS, int))
     sources = tuple(s for s in SOURCES if labels["item_id"].str.startswith(f"{s}:").any())
     texts = real_replies(data_dir, sources=sources or ("twcs",))
     joined = labels.merge(texts, on="item_id", how="left", validate="one_to_many")

@@ -65,6 +65,7 @@ class TrainConfig:
     seed: int = 0
     real_labels: list[str] = field(default_factory=list)
     recodes: list[str] = field(default_factory=list)
+    adjudicated: list[str] = field(default_factory=list)
     written: list[str] = field(default_factory=list)
     data_dir: str | None = None
     test_share: float = 0.25
@@ -118,7 +119,9 @@ def load_training_data(cfg: TrainConfig) -> pd.DataFrame:
     frames = []
     if cfg.real_labels:
         data_dir = cfg.data_dir
-        real = load_real(_expand(cfg.real_labels), data_dir, _expand(cfg.recodes))
+        real = load_real(
+            _expand(cfg.real_labels), data_dir, _expand(cfg.recodes), _expand(cfg.adjudicated)
+        )
         if cfg.max_real is not None:
             real = real.sample(n=min(cfg.max_real, len(real)), random_state=cfg.seed)
         real["split"] = brand_split(real["brand"], cfg.test_share, 0.0, cfg.seed).replace(

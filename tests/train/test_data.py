@@ -53,3 +53,33 @@ def test_bilingual_codes_label_both_languages_on_one_side_of_the_split():
     real["split"] = brand_split(real["group"])
     assert (real.groupby("item_id")["split"].nunique() == 1).all()
     assert real.groupby("split")["item_id"].nunique().min() > 0
+
+
+def test_adjudicated_codes_replace_whole_rows_in_place(tmp_path):
+    cols = ["item_id", "responsiveness", "listening", "openness", "automated", "subcodes"]
+    first = tmp_path / "first.csv"
+    pd.DataFrame(
+        [["a", 1, 0, 0, 0, "R-ANSWER"], ["b", 0, 1, 0, 1, "L-ACK;A-TEMPLATE"], ["c", 0, 0, 0, 0, ""]],
+        columns=cols,
+    ).to_csv(first, index=False)
+    final = tmp_path / "adjudicated.csv"
+    pd.DataFrame([["b", 1, 1, 0, 0, "R-CONTENT;L-ACK"]], columns=cols).to_csv(final, index=False)
+    data = tmp_path / "data"
+    (data / "twcs").mkdir(parents=True)
+    pd.DataFrame(
+        {
+            "reply_tweet_id": ["a", "b", "c"],
+            "brand": ["x", "x", "y"],
+            "parent_text": ["", "", ""],
+            "reply_text": ["one", "two", "three"],
+            "parent_author_id": ["1", "2", "3"],
+        }
+    ).to_csv(data / "twcs" / "twcs_brand_replies.csv", index=False)
+    for path in (first, final):  # ids as the loader expects them
+        frame = pd.read_csv(path, dtype=str)
+        frame["item_id"] = "twcs:" + frame["item_id"]
+        frame.to_csv(path, index=False)
+    real = load_real([first], data, adjudicated=[final])
+    assert real["item_id"].tolist() == ["twcs:a", "twcs:b", "twcs:c"]
+    assert real[["responsiveness", "automated"]].values.tolist() == [[1, 0], [1, 0], [0, 0]]
+    assert real.loc[1, "subcodes"] == "R-CONTENT;L-ACK"
