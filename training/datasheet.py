@@ -94,9 +94,10 @@ def round3(data_dir: Path | None) -> None:
         row = {"stratum": name, "n": len(group)}
         for label in LABELS:
             row[label] = round(krippendorff_alpha(group[f"{label}_1"], group[f"{label}_2"]), 3)
-        row["automated (before recode)"] = round(
-            krippendorff_alpha(raw["automated_1"], raw["automated_2"]), 3
-        )
+        for label in ("responsiveness", "automated"):
+            row[f"{label} (before recode)"] = round(
+                krippendorff_alpha(raw[f"{label}_1"], raw[f"{label}_2"]), 3
+            )
         rows.append(row)
     print(pd.DataFrame(rows).to_markdown(index=False), "\n")
     print(f"{len(both)} replies coded twice, {len(first)} coded once or more.\n")
