@@ -23,6 +23,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, SpanGroup
 from spacy.util import registry
 
+from .codebook import COMPOSITES
 from .coder import Coder, load
 
 SPANS_KEY = "cues"
@@ -57,7 +58,7 @@ class CueComponent:
 
     def _score(self, docs: list[Doc]) -> list[Doc]:
         table = self.coder.score([d.text for d in docs], [d._.context for d in docs])
-        keys = [*self.coder.labels, "interactivity"]
+        keys = [*self.coder.labels, *COMPOSITES]
         for doc, row in zip(docs, table.itertuples(index=False), strict=True):
             row = row._asdict()
             doc._.cues = {

@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from ..codebook import LABEL_OF
+from ..codebook import COMPOSITES, LABEL_OF
 from ._common import console, user_errors
 
 LABEL_STYLE = {
@@ -47,7 +47,7 @@ def explain_command(
     table = Table(title=f"cuecoder ({coder.meta['name']} {coder.meta['version']})")
     for col in ("cue", "probability", "label", "evidence"):
         table.add_column(col)
-    for label in (*coder.labels, "interactivity"):
+    for label in (*coder.labels, *COMPOSITES):
         spans = [e for e in row["evidence"] if LABEL_OF[e["subcode"]] == label]
         table.add_row(
             label,
