@@ -154,3 +154,48 @@ def test_accepts_series_and_keeps_order(coder):
     table = coder.score(s)
     assert list(table.index) == [0, 1]
     assert table.loc[0, "openness"] > table.loc[1, "openness"]
+
+
+@pytest.fixture()
+def own_coder():
+    """A coder of the default model that a test may change (thresholds)."""
+    import cuecoder
+
+    return cuecoder.load()
+
+
+def test_a_score_equal_to_its_threshold_is_labelled(own_coder):
+    reply, context = "Sorry about that! Which store did you visit?", "My order never came"
+    table = own_coder.score([reply], [context])
+    for label in own_coder.labels:
+        own_coder.thresholds[label] = float(table.loc[0, label])
+    at = own_coder.score([reply], [context])
+    assert all(bool(at.loc[0, f"{label}_label"]) for label in own_coder.labels)
+    for label in own_coder.labels:
+        own_coder.thresholds[label] = float(np.nextafter(table.loc[0, label], 2.0))
+    above = own_coder.score([reply], [context])
+    assert not any(bool(above.loc[0, f"{label}_label"]) for label in own_coder.labels)
+
+
+def test_a_score_is_the_blend_of_its_parts_by_the_stored_weights(coder):
+    """Recompute each probability from its parts: the ONNX head run directly on the design
+    matrix, the lexical head, and the blend weight stored in meta.json."""
+    from cuecoder.model.lexical import LexicalHead
+
+    replies = [
+        "Hi Maria, so sorry the jacket came late! Which size did you order?",
+        "Thanks for reaching out. Please DM us your order number.",
+    ]
+    contexts = ["My jacket is late", None]
+    X, _, _ = coder.features(replies, contexts)
+    lexical = LexicalHead.from_meta(coder.path, coder.meta).predict_proba(replies)
+    weights = coder.meta["lexical"]["blend"]
+    assert any(float(w) > 0 for w in weights.values())
+    table = coder.score(replies, contexts)
+    for j, label in enumerate(coder.labels):
+        session = coder.heads[label]
+        feed = {session.get_inputs()[0].name: X.astype(np.float32)}
+        head = session.run(["probabilities"], feed)[0][:, 1].astype(float)
+        w = float(weights[label])
+        expected = (1 - w) * head + w * lexical[:, j]
+        np.testing.assert_allclose(table[label].to_numpy(), expected, rtol=1e-6)

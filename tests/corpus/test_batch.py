@@ -260,3 +260,18 @@ def test_corpus_evidence_combines_automated(corpus, coder, tmp_path):
     assert threshold == params["threshold"]
     assert (table["automated_corpus_label"] == (table["automated_corpus"] >= threshold)).all()
     assert (table["automated_label"] == (table["automated"] >= coder.thresholds["automated"])).all()
+
+
+def test_resume_redoes_a_chunk_whose_part_file_is_gone(clean, corpus, coder, tmp_path):
+    """The manifest records a chunk, but its part file was lost (a disk cleaned, a sync
+    that dropped it): the resumed run must score that chunk again, not skip it."""
+    out = tmp_path / "lost.parquet"
+    with pytest.raises(Crash):
+        score_corpus(corpus, out, model=coder, **CLEAN_RUN, callback=crash_after(3))
+    folder = parts_dir(out)
+    entries = [json.loads(x) for x in (folder / "manifest.jsonl").read_text().splitlines()[1:]]
+    assert len(entries) == 3
+    (folder / entries[1]["part"]).unlink()
+    summary = score_corpus(corpus, out, model=coder, **CLEAN_RUN)
+    assert summary.rows_resumed == 2 * CHUNK
+    pd.testing.assert_frame_equal(pd.read_parquet(out), clean[1])

@@ -75,3 +75,29 @@ def test_one_row_per_group_and_bounds(rows):
     assert len(t) == df["account"].nunique()
     assert t["n_replies"].sum() == len(df)
     assert t["openness"].between(0, 1).all() and t["openness_share"].between(0, 1).all()
+
+
+def test_shares_come_from_the_label_column_when_there_is_one():
+    """The model's thresholds are not .5: a reply at .45 can be labelled, one at .6 not.
+    Shares must follow the labels (hand counts), means the probabilities."""
+    scored = pd.DataFrame(
+        {
+            "account": ["a", "a", "a", "b", "b"],
+            "openness": [0.45, 0.60, 0.10, 0.90, 0.30],
+            "openness_label": [True, False, False, True, True],
+            "responsiveness": [0.8, 0.2, 0.4, 0.1, 0.7],
+            "responsiveness_label": [True, False, True, False, False],
+            "listening": [0.3, 0.9, 0.2, 0.6, 0.1],
+            "listening_label": [False, True, False, False, False],
+        }
+    )
+    table = aggregate(scored, by="account").set_index("account")
+    assert table.loc["a", "openness_share"] == pytest.approx(1 / 3)
+    assert table.loc["b", "openness_share"] == pytest.approx(1.0)
+    assert table.loc["a", "openness"] == pytest.approx((0.45 + 0.60 + 0.10) / 3)
+    # interactivity: a reply counts when either part's label is True
+    assert table.loc["a", "interactivity_share"] == pytest.approx(1.0)
+    assert table.loc["b", "interactivity_share"] == pytest.approx(0.0)
+    assert table.loc["a", "interactivity"] == pytest.approx(
+        ((0.8 + 0.3) + (0.2 + 0.9) + (0.4 + 0.2)) / 6
+    )

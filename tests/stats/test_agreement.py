@@ -27,9 +27,23 @@ def test_alpha_perfect_and_chance():
     assert np.isnan(krippendorff_alpha([1, 1, 1], [1, 1, 1]))
 
 
-def test_alpha_three_coders_equals_pairwise_formula_when_they_agree_pairwise():
-    y = np.array([0, 1, 1, 0, 1, 0, 0, 1])
-    assert krippendorff_alpha(y, y, y) == pytest.approx(1.0)
+def test_alpha_three_coders_with_disagreement_by_hand():
+    # units x coders: (1,1,1) (1,0,1) (0,0,1) (0,0,0); each pair in a unit of 3 values
+    # adds 1/(m-1) = 1/2: o11 = 3 + 1 = 4, o00 = 1 + 3 = 4, o01 = o10 = 1 + 1 = 2;
+    # n = 12, n1 = n0 = 6: alpha = 1 - (n - 1) * (o01 + o10) / (2 * n1 * n0) = 1 - 44/72
+    a, b, c = [1, 1, 0, 0], [1, 0, 0, 0], [1, 1, 1, 0]
+    assert krippendorff_alpha(a, b, c) == pytest.approx(28 / 72)
+
+
+def test_alpha_three_coders_equals_the_krippendorff_package():
+    krippendorff = pytest.importorskip("krippendorff")
+    rng = np.random.default_rng(4)
+    truth = rng.integers(0, 2, 300)
+    codings = [np.where(rng.random(300) < 0.15, 1 - truth, truth) for _ in range(3)]
+    expected = krippendorff.alpha(
+        reliability_data=np.vstack(codings), level_of_measurement="nominal"
+    )
+    assert krippendorff_alpha(*codings) == pytest.approx(expected, abs=1e-12)
 
 
 def test_ece_and_report():

@@ -216,3 +216,38 @@ def test_real_twcs_repeats_are_found():
     table = index.templates()
     assert len(table) > 50
     assert table["template"].str.contains(r"\{(?:HANDLE|URL|NAME|SIGNATURE)\}").mean() > 0.9
+
+
+NEAR_A = (
+    "We're sorry your order arrived damaged. Please DM us your order number and we'll "
+    "send a replacement."
+)
+NEAR_B = (
+    "We're sorry your order arrived late. Please DM us your order number and we'll look "
+    "into the delay."
+)
+
+
+def test_two_near_but_different_templates_stay_two():
+    """Two stock replies that share most words but say different things (damaged ->
+    replacement, late -> delay; word-shingle Jaccard .51) are two templates at the default
+    threshold, each sent to three people."""
+    texts = [f"@{i} Hi {n}, {t}" for t in (NEAR_A, NEAR_B) for i, n in enumerate(NAMES[:3])]
+    found = TemplateIndex().add(texts).finalize().lookup(texts)
+    assert found["template_size"].tolist() == [3] * 6
+    assert found["template_id"].iloc[:3].nunique() == 1
+    assert found["template_id"].iloc[0] != found["template_id"].iloc[3]
+
+
+def test_the_default_threshold_is_defined_once():
+    import inspect
+
+    from cuecoder.cli.templates import templates_command
+    from cuecoder.templates import index
+    from cuecoder.templates.mining import mine_templates
+
+    assert index.THRESHOLD == 0.8  # the setting the shipped combination was fit with
+    assert TemplateIndex().threshold == index.THRESHOLD
+    assert inspect.signature(mine_templates).parameters["threshold"].default == index.THRESHOLD
+    assert inspect.signature(templates_command).parameters["threshold"].default == index.THRESHOLD
+    assert index.INDEX_SETTINGS["threshold"] == index.THRESHOLD
