@@ -59,7 +59,11 @@ def test_adjudicated_codes_replace_whole_rows_in_place(tmp_path):
     cols = ["item_id", "responsiveness", "listening", "openness", "automated", "subcodes"]
     first = tmp_path / "first.csv"
     pd.DataFrame(
-        [["a", 1, 0, 0, 0, "R-ANSWER"], ["b", 0, 1, 0, 1, "L-ACK;A-TEMPLATE"], ["c", 0, 0, 0, 0, ""]],
+        [
+            ["a", 1, 0, 0, 0, "R-ANSWER"],
+            ["b", 0, 1, 0, 1, "L-ACK;A-TEMPLATE"],
+            ["c", 0, 0, 0, 0, ""],
+        ],
         columns=cols,
     ).to_csv(first, index=False)
     final = tmp_path / "adjudicated.csv"
