@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from cuecoder.stats.bootstrap import draw, interval
+from cuecoder.stats.bootstrap import boot_pval, draw, interval
 
 
 @pytest.fixture(scope="module")
@@ -42,3 +42,35 @@ def test_bca_moves_the_interval_the_way_the_skew_says(skewed):
     low_p, high_p = interval(boot, data.mean(), "percentile", 0.05)
     low_b, high_b = interval(boot, data.mean(), "bca", 0.05, jack)
     assert high_b > high_p and low_b > low_p
+
+
+@pytest.mark.parametrize(
+    "boot, estimate, expected",
+    [
+        ([1.0, 2.0, 3.0], 0.0, 1.0),  # a zero estimate has p = 1 by definition
+        ([1.0, 2.0, 3.0], 1.0, 0.0),  # every draw on one side
+        ([-1.0, 1.0, 2.0, 3.0], 2.0, 0.5),  # 2 * min(3/4, 1/4)
+        ([0.0, 0.0, 0.0, 1.0, -1.0, -1.0], 1.0, 1 / 3),  # zeros count on neither side
+        ([0.5, 0.5, -1.0, -1.0, -1.0], 0.5, 0.8),  # 2 * min(2/5, 3/5)
+    ],
+)
+def test_boot_pval_by_hand(boot, estimate, expected):
+    assert boot_pval(np.asarray(boot), estimate) == pytest.approx(expected)
+
+
+def test_bias_correction_counts_draws_strictly_below_the_estimate():
+    """Efron (1987): z0 = Phi^-1(#{theta* < theta_hat} / B). Ties at the estimate count
+    as not below: here 1 of 5, so z0 = Phi^-1(.2) and the limits are percentiles of the
+    draws at Phi(2 z0 -+ 1.96)."""
+    boot = np.array([1.0, 2.0, 2.0, 2.0, 3.0] * 20)
+    z0 = stats.norm.ppf(0.2)
+    q = [100 * stats.norm.cdf(2 * z0 + z) for z in stats.norm.ppf([0.025, 0.975])]
+    np.testing.assert_allclose(interval(boot, 2.0, "bc", 0.05), np.percentile(boot, q))
+
+
+def test_bc_ignores_the_jackknife_and_bca_without_spread_is_bc(skewed):
+    data, boot, jack = skewed
+    bc = interval(boot, data.mean(), "bc", 0.05)
+    assert interval(boot, data.mean(), "bc", 0.05, jack) == bc
+    flat = np.full_like(jack, jack.mean())  # no spread: acceleration 0
+    assert interval(boot, data.mean(), "bca", 0.05, flat) == bc

@@ -1,0 +1,108 @@
+"""Mutation testing of the modules where a silent error changes research results.
+
+Not a test and not in CI (it is slow): ``python benchmarks/mutation.py [GROUP ...]``.
+Each group is mutated by mutmut (PyPI, ``pip install mutmut``) in a throwaway clone of
+this checkout, with the tests that cover it; the script prints killed / survived per
+module and writes ``docs/mutation/<group>.txt`` with every surviving mutant's diff, to be
+looked at one by one (a test, or a note that the mutant is equivalent, in
+``docs/mutation.md``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+#: group -> (modules to mutate, tests that cover them)
+GROUPS: dict[str, tuple[list[str], list[str]]] = {
+    "stats": (
+        [
+            "cuecoder/stats/bootstrap.py",
+            "cuecoder/stats/agreement.py",
+            "cuecoder/stats/aggregate.py",
+        ],
+        ["tests/stats/"],
+    ),
+    "codebook": (["cuecoder/codebook.py", "cuecoder/templates/evidence.py"], ["tests/"]),
+    "scorer": (
+        ["cuecoder/coder.py", "cuecoder/cues/evidence.py"],
+        ["tests/test_coder.py", "tests/cues/"],
+    ),
+    "corpus": (
+        ["cuecoder/corpus/checkpoint.py", "cuecoder/corpus/write.py"],
+        ["tests/corpus/test_batch.py", "tests/corpus/test_io.py"],
+    ),
+    "templates": (["cuecoder/templates/index.py"], ["tests/templates/"]),
+}
+
+
+def run(group: str, out: Path) -> Counter:
+    modules, tests = GROUPS[group]
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp) / ROOT.name
+        subprocess.run(["git", "clone", "-q", str(ROOT), str(work)], check=True)
+        shared = ROOT.parent / "shared"
+        if shared.exists():
+            (Path(tmp) / "shared").symlink_to(shared)
+        config = (
+            "\n[tool.mutmut]\n"
+            f"paths_to_mutate = {modules!r}\n"
+            f"tests_dir = {tests!r}\n"
+            'also_copy = ["cuecoder/", "tests/", "corpora/"]\n'
+        ).replace("'", '"')
+        with open(work / "pyproject.toml", "a", encoding="utf-8") as fh:
+            fh.write(config)
+        subprocess.run(
+            ["mutmut", "run", "--max-children", "2"],
+            cwd=work,
+            check=False,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        listing = subprocess.run(
+            ["mutmut", "results", "--all", "true"], cwd=work, capture_output=True, text=True
+        ).stdout
+        counts: Counter = Counter()
+        survivors = []
+        for line in listing.splitlines():
+            m = re.match(r"\s*(cuecoder\.[\w.]+?)\.x_\w+?__mutmut_\d+: (\w+)", line)
+            if m:
+                counts[(m.group(1), m.group(2))] += 1
+                if m.group(2) == "survived":
+                    survivors.append(line.split(":")[0].strip())
+        diffs = []
+        for name in survivors:
+            shown = subprocess.run(
+                ["mutmut", "show", name], cwd=work, capture_output=True, text=True
+            )
+            diffs.append(f"## {name}\n{shown.stdout}")
+        out.mkdir(parents=True, exist_ok=True)
+        (out / f"{group}.txt").write_text("\n".join(diffs), encoding="utf-8")
+    return counts
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("groups", nargs="*", default=list(GROUPS), choices=list(GROUPS))
+    args = parser.parse_args()
+    if shutil.which("mutmut") is None:
+        sys.exit("mutmut is not installed: pip install mutmut")
+    print("| module | killed | survived | score |\n| --- | --- | --- | --- |")
+    for group in args.groups:
+        counts = run(group, ROOT / "docs" / "mutation")
+        for module in sorted({m for m, _ in counts}):
+            killed, survived = counts[(module, "killed")], counts[(module, "survived")]
+            total = sum(v for (m, _), v in counts.items() if m == module)
+            print(f"| {module} | {killed} | {survived} | {killed / max(total, 1):.0%} |")
+
+
+if __name__ == "__main__":
+    main()
