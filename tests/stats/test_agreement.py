@@ -72,3 +72,24 @@ def test_human_benchmark_pairs_codings_by_id_not_by_position():
     assert out["alpha_coders"] == pytest.approx(expected, abs=1e-4)
     assert out["alpha_model_second"] == out["alpha_coders"]
     assert out["alpha_coders"] < 1.0
+
+
+def test_binary_report_by_hand():
+    # y:    1 1 1 1 0 0 0 0 0 0      tp = 3, fn = 1, fp = 2, tn = 4
+    # pred: 1 1 1 0 1 1 0 0 0 0      precision 3/5, recall 3/4, F1 = 2pr/(p+r) = 2/3
+    y = [1, 1, 1, 1, 0, 0, 0, 0, 0, 0]
+    pred = [1, 1, 1, 0, 1, 1, 0, 0, 0, 0]
+    proba = [0.95, 0.85, 0.75, 0.35, 0.65, 0.55, 0.25, 0.15, 0.05, 0.05]
+    rep = binary_report(y, pred, proba)
+    assert rep["precision"] == pytest.approx(3 / 5)
+    assert rep["recall"] == pytest.approx(3 / 4)
+    assert rep["f1"] == pytest.approx(2 / 3)
+    assert (rep["support"], rep["n"]) == (4, 10)
+    assert rep["alpha"] == pytest.approx(krippendorff_alpha(y, pred))
+    # ECE: equal-width bins, one reply each except bin 0 (two at .05, both 0); each bin
+    # adds share * |mean y - mean p|: (.05 + .15 + .25 + .65 + .65 + .55 + .25 + .15)/10
+    # for bins 9..1 and 2/10 * .05 for bin 0: 2.8 / 10
+    assert rep["ece"] == pytest.approx(0.28)
+    empty = binary_report([0, 0], [0, 0])
+    assert (empty["precision"], empty["recall"], empty["f1"]) == (0.0, 0.0, 0.0)
+    assert "ece" not in empty
