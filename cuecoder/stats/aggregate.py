@@ -23,7 +23,12 @@ def _cue_columns(scored: pd.DataFrame, cue: str) -> tuple[str | None, str | None
     """The probability column and the 0/1 label column of ``cue``, where present."""
     prob = next((c for c in (f"{cue}_prob", f"p_{cue}") if c in scored.columns), None)
     label = next((c for c in (f"{cue}_label", f"{cue}_pred") if c in scored.columns), None)
-    if cue in scored.columns and scored[cue].dtype.kind in "biuf":
+    if cue in scored.columns and scored[cue].dtype.kind not in "biuf":
+        # a cue column that is not numeric is an error, not a cue silently skipped
+        raise CuecoderError(
+            Errors.E301.format(column=cue, dtype=scored[cue].dtype, role="a cue score")
+        )
+    if cue in scored.columns:
         values = scored[cue].dropna()
         binary = values.isin([0, 1]).all()
         if binary and label is None:

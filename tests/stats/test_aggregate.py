@@ -101,3 +101,33 @@ def test_shares_come_from_the_label_column_when_there_is_one():
     assert table.loc["a", "interactivity"] == pytest.approx(
         ((0.8 + 0.3) + (0.2 + 0.9) + (0.4 + 0.2)) / 6
     )
+
+
+def test_aggregate_edges_by_hand():
+    """0/1 cue columns are labels, probabilities at the cut count, a missing part leaves
+    the composite missing, a missing account is its own group, groups come sorted."""
+    scored = pd.DataFrame(
+        {
+            "account": ["b", "b", None, "a"],
+            "openness": [0.5, 0.49, 0.9, np.nan],  # probabilities
+            "automated": [1, 0, 1, 1],  # a 0/1 column: a label, no probability
+            "responsiveness": [0.8, np.nan, 0.2, 0.6],
+            "listening": [0.4, 0.4, 0.2, 0.2],
+        }
+    )
+    table = aggregate(scored, by="account")
+    assert table["account"].iloc[:2].tolist() == ["a", "b"] and pd.isna(table["account"].iloc[2])
+    b = table.iloc[1]
+    assert b["n_replies"] == 2
+    assert b["openness_share"] == pytest.approx(0.5)  # .5 reaches the .5 cut, .49 does not
+    assert b["automated"] == pytest.approx(0.5) and b["automated_share"] == pytest.approx(0.5)
+    # the reply with responsiveness missing has no composite: mean over the other one only
+    assert b["interactivity"] == pytest.approx((0.8 + 0.4) / 2)
+    a = table.iloc[0]
+    assert np.isnan(a["openness"]) and np.isnan(a["openness_share"])
+    assert table.iloc[2]["n_replies"] == 1
+    for bad in (0.0, 1.0):
+        with pytest.raises(CuecoderError, match="threshold"):
+            aggregate(scored, by="account", threshold=bad)
+    with pytest.raises(CuecoderError, match=r"\[E301\].*'openness'"):
+        aggregate(scored.assign(openness=["0.5", "n/a", "0.1", "0.2"]), by="account")
