@@ -14,7 +14,6 @@ Examples
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 LABELS: tuple[str, ...] = ("responsiveness", "listening", "openness", "automated")
@@ -91,8 +90,3 @@ def check_codes(frame: pd.DataFrame) -> list[str]:
             if int(value) == 0 and own:
                 problems.append(f"{row.item_id}: {label}=0 with {own}")
     return problems
-
-
-def as_bool(values) -> np.ndarray:
-    """0/1, True/False to a boolean array (NaN counts as False)."""
-    return np.asarray(pd.Series(values).fillna(0).astype(float) > 0.5)
