@@ -51,6 +51,10 @@ class Errors(metaclass=_WithCodes):
         "Unknown text profile: language {language!r} with rules {rules!r}. "
         "Valid rules: {valid}; 'social' needs a language with spaCy's rule-based tokenizer."
     )
+    E013 = (
+        "Model meta.json at '{path}' names '{name}' but has no checksum for it in 'files'; "
+        "every file a model uses must be checksummed."
+    )
     E006 = (
         "The stored head '{path}' differs from the scikit-learn model it came from by "
         "{diff:.2e} (tolerance {tol:g}): the export is not faithful."

@@ -117,7 +117,7 @@ def load_meta(path: Path, verify: bool = True) -> dict:
         verify_files(path, meta)
         unlisted = sorted(set(referenced_files(meta)) - set(meta["files"]))
         if unlisted:
-            raise ModelError(Errors.E004.format(name=unlisted[0], path=path))
+            raise ModelError(Errors.E013.format(name=unlisted[0], path=Path(path) / META))
     return meta
 
 

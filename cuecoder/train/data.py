@@ -50,8 +50,9 @@ def real_replies(
     ``ibm:<session_id>:<turn_index>`` for the agent turns of
     ``ibm_twitter_cdp/turns_flat.csv`` and ``stc3:<dialogue id>:<turn index>`` for the
     helpdesk turns of ``stc3_weibo`` (:func:`stc3_replies`; a translated turn gives one
-    row per language under the same id). Columns: item_id, source, language, brand,
-    context, reply, recipient.
+    row per language under the same id). ``sources`` defaults to TWCS and IBM, the
+    corpus the shipped corpus evidence was fit on. Columns: item_id, source, language,
+    brand, context, reply, recipient.
     """
     data_dir = resolve_data_dir(data_dir)
     unknown = [s for s in sources if s not in SOURCES]

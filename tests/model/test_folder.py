@@ -103,3 +103,16 @@ def test_a_path_leaving_the_folder_is_refused(tmp_path):
     (dst / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
     with pytest.raises(ModelError, match=r"\[E008\]"):
         load_meta(dst)
+
+
+def test_a_file_used_without_a_checksum_is_refused(tmp_path):
+    import json
+
+    dst = tmp_path / "model"
+    shutil.copytree(DEFAULT_MODEL, dst)
+    shutil.copy(dst / "heads" / "listening.onnx", dst / "heads" / "other.onnx")
+    meta = json.loads((dst / "meta.json").read_text(encoding="utf-8"))
+    meta["heads"]["listening"] = "heads/other.onnx"  # inside the folder, never checksummed
+    (dst / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
+    with pytest.raises(ModelError, match=r"\[E013\].*heads/other\.onnx"):
+        load_meta(dst)
