@@ -52,7 +52,7 @@ def stratum(real: pd.DataFrame) -> pd.Series:
     return out
 
 
-def round3(data_dir: Path | None) -> None:
+def round3(data_dir: Path | None, all_brands: bool = False) -> None:
     """Tables of the round-3 coding: counts, prevalence, second-coding alphas."""
     labels = CORPORA / "labels"
     pass1 = sorted(labels.glob("real_round3_pass1_*.csv"))
@@ -74,9 +74,14 @@ def round3(data_dir: Path | None) -> None:
     print(table.to_markdown(), "\n")
     print("Rows for training by language (a translated turn gives one row per language):\n")
     print(real.groupby(["stratum", "language"]).size().rename("rows").to_markdown(), "\n")
-    stc3 = ids[ids["source"] == "stc3"]
-    print("STC-3 helpdesk accounts (the @-mentioned account of each dialogue), top 15:\n")
-    print(stc3["brand"].value_counts().head(15).rename("replies").to_markdown(), "\n")
+    print("Brands (for STC-3 the @-mentioned helpdesk account), the 20 with most replies:\n")
+    by_brand = ids.groupby(["stratum", "brand"])[list(LABELS)].sum()
+    by_brand.insert(0, "replies", ids.groupby(["stratum", "brand"]).size())
+    by_brand = by_brand.sort_values("replies", ascending=False)
+    print((by_brand if all_brands else by_brand.head(20)).to_markdown(), "\n")
+    print(
+        f"All {ids['brand'].nunique()} brands: `python training/datasheet.py --round3 --brands`.\n"
+    )
 
     first = read_label_files(pass1)
     second = read_label_files(pass2)
@@ -132,9 +137,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--data-dir", type=Path, default=None)
     parser.add_argument("--round3", action="store_true", help="only the round-3 tables")
+    parser.add_argument("--brands", action="store_true", help="with --round3: every brand")
     args = parser.parse_args()
     if args.round3:
-        round3(args.data_dir)
+        round3(args.data_dir, args.brands)
         return
     pass1 = sorted((CORPORA / "labels").glob("real_pass1_*.csv"))
     real = load_real(pass1, args.data_dir)
