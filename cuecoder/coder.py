@@ -19,10 +19,15 @@ from .cues.evidence import Evidence, EvidenceMatcher
 from .cues.features import FEATURE_NAMES, featurize
 from .errors import CuecoderError, Errors, ModelError, Warnings
 from .model.encoder import OnnxEncoder, make_session
-from .model.folder import DEFAULT_MODEL, load_meta
+from .model.folder import DEFAULT_MODEL, DEFAULT_MODELS, languages_of, load_meta
 from .model.lexical import LexicalHead
 from .templates.evidence import add_corpus_evidence, find_templates
+from .text.language import UNDETERMINED, detect_languages
 from .text.tokenizer import DEFAULT_PROFILE, shared_nlp
+
+#: ``languages`` of :meth:`Coder.score`: route each reply to the model for its language
+#: and flag the rest (``"auto"``), or score every reply (``"any"``).
+LANGUAGE_MODES = ("auto", "any")
 
 logger = logging.getLogger(__name__)
 
@@ -123,9 +128,18 @@ class Coder:
         onnxruntime threads; ``None`` uses every core.
     verify : bool
         Check every file's sha256 against ``meta.json`` (default True).
+    others : sequence of Path
+        Model folders for other languages. Each reply goes to the model that declares
+        its language (``meta["text"]``; this folder first), see :meth:`score`.
     """
 
-    def __init__(self, path: Path, n_threads: int | None = None, verify: bool = True) -> None:
+    def __init__(
+        self,
+        path: Path,
+        n_threads: int | None = None,
+        verify: bool = True,
+        others: Sequence[Path] = (),
+    ) -> None:
         self.path = Path(path)
         self.meta = load_meta(self.path, verify=verify)
         if tuple(self.meta["features"]) != FEATURE_NAMES:
@@ -150,9 +164,41 @@ class Coder:
         self.lexical = (
             LexicalHead.from_meta(self.path, self.meta) if self.meta.get("lexical") else None
         )
+        self.languages: tuple[str, ...] = languages_of(self.meta)
+        #: The model for each language a loaded folder declares (this one first).
+        self.routes: dict[str, Coder] = dict.fromkeys(self.languages, self)
+        self.paths: tuple[Path, ...] = (self.path, *(Path(p) for p in others))
+        for other_path in others:
+            other = Coder(other_path, n_threads=n_threads, verify=verify)
+            if other.labels != self.labels:
+                raise ModelError(
+                    Errors.E120.format(
+                        first=self.path,
+                        second=other.path,
+                        labels_first=list(self.labels),
+                        labels_second=list(other.labels),
+                    )
+                )
+            for lang in other.languages:
+                self.routes.setdefault(lang, other)
 
     def __repr__(self) -> str:
-        return f"Coder(name={self.meta['name']!r}, version={self.meta['version']!r})"
+        langs = ", ".join(sorted(self.routes))
+        return (
+            f"Coder(name={self.meta['name']!r}, version={self.meta['version']!r}, "
+            f"languages=[{langs}])"
+        )
+
+    def route(self, languages: Sequence[str], mode: str = "auto") -> list[Coder | None]:
+        """The model that scores each reply, by its detected language: the model declaring
+        that language; for ``"und"`` (no letters: emoji, punctuation) this one; otherwise
+        None with ``mode="auto"`` and this one with ``mode="any"``."""
+        if mode not in LANGUAGE_MODES:
+            raise CuecoderError(Errors.E121.format(value=mode))
+        fallback = self if mode == "any" else None
+        return [
+            self.routes.get(lang, self if lang == UNDETERMINED else fallback) for lang in languages
+        ]
 
     def threshold(self, label: str) -> float:
         """Decision threshold of ``label``, ``automated_corpus`` included (the threshold
@@ -202,6 +248,47 @@ class Coder:
 
     # -- public API ------------------------------------------------------------------
 
+    def _score_rows(
+        self, texts: list[str], contexts: list, batch_size: int
+    ) -> tuple[np.ndarray, np.ndarray, list[list[dict]], np.ndarray]:
+        """This model's probabilities, labels, evidence and truncation flags of replies
+        that all have text."""
+        docs = self.featurizer.tokenize(texts)
+        ctx_docs = self.featurizer.tokenize_optional(contexts)
+        X, evidence, truncated = self.featurizer.transform(docs, ctx_docs, batch_size)
+        probs = self.blend(self.predict_proba(X), texts)
+        labels = (
+            np.column_stack(
+                [probs[:, j] >= self.thresholds[label] for j, label in enumerate(self.labels)]
+            )
+            if len(texts)
+            else np.zeros((0, len(self.labels)), bool)
+        )
+        shown = [
+            [
+                ev.as_dict()
+                for ev in _dedupe(row_evidence)
+                if ev.subcode in EVIDENCE_ONLY or labels[i, self.labels.index(ev.label)]
+            ]
+            for i, row_evidence in enumerate(evidence)
+        ]
+        return probs, labels, shown, truncated
+
+    def add_corpus_evidence(self, table: pd.DataFrame, found: pd.DataFrame) -> pd.DataFrame:
+        """:func:`~cuecoder.templates.evidence.add_corpus_evidence` with the combination of
+        the model that scored each row (``table["language"]``), then the labels of
+        replies in unsupported languages blanked (:func:`blank_unsupported`)."""
+        if "language" in table.columns and len(self.paths) > 1:
+            models = [
+                c.corpus_model if c is not None else None
+                for c in self.route(table["language"].tolist(), "any")
+            ]
+        else:
+            models = self.corpus_model
+        return blank_unsupported(add_corpus_evidence(table, found, models))
+
+    # -- public API ------------------------------------------------------------------
+
     def score(
         self,
         replies: Sequence | pd.Series,
@@ -210,6 +297,7 @@ class Coder:
         corpus_evidence: bool = False,
         accounts: Sequence | pd.Series | None = None,
         recipients: Sequence | pd.Series | None = None,
+        languages: str = "auto",
     ) -> pd.DataFrame:
         """Score replies for the four cues; one row per reply, in input order.
 
@@ -235,18 +323,28 @@ class Coder:
             :mod:`cuecoder.templates.evidence`). ``automated`` stays per reply.
         accounts, recipients : sequence, optional
             Sending account and recipient of each reply, used by ``corpus_evidence``.
+        languages : {"auto", "any"}
+            ``"auto"``: each reply's language is detected
+            (:func:`cuecoder.text.language.detect_language`) and the reply is scored by
+            the loaded model that declares it; a reply in a language no loaded model
+            reads gets NaN probabilities, missing (``<NA>``) labels and
+            ``unsupported_language`` True, never "absent". Replies without letters
+            (``"und"``: emoji, punctuation) go to this model. ``"any"`` scores those
+            replies with this model too, with a warning.
 
         Returns
         -------
         pandas.DataFrame
             ``responsiveness``, ``listening``, ``openness``, ``automated`` (per-reply
             probabilities), ``interactivity`` (mean of responsiveness and listening),
-            one boolean ``<label>_label`` per label from the model's thresholds and
-            ``interactivity_label`` (either of its two labels); with corpus evidence,
-            ``automated_corpus``, ``automated_corpus_label``, ``template_id``,
-            ``template_size``, ``template_recipients``; then ``evidence`` (list of
-            dicts: subcode, start, end, text; the spans of the per-reply labels),
-            ``empty`` and ``truncated`` flags.
+            one ``<label>_label`` per label from the thresholds of the model that scored
+            the reply (nullable booleans) and ``interactivity_label`` (either of its two
+            labels); with corpus evidence, ``automated_corpus``,
+            ``automated_corpus_label``, ``template_id``, ``template_size``,
+            ``template_recipients``; then ``evidence`` (list of dicts: subcode, start,
+            end, text; the spans of the per-reply labels), ``empty`` and ``truncated``
+            flags, ``language`` (ISO 639-1 code, ``"und"`` without letters) and
+            ``unsupported_language``.
 
         Examples
         --------
@@ -265,14 +363,51 @@ class Coder:
                 Errors.E103.format(n_contexts=len(contexts), n_replies=len(replies))
             )
         texts = [_as_text(r) for r in replies]
-        keep = [i for i, t in enumerate(texts) if t is not None]
-        n_empty = len(texts) - len(keep)
+        n_empty = sum(t is None for t in texts)
         if n_empty:
             warnings.warn(Warnings.W003.format(n=n_empty, total=len(texts)), stacklevel=2)
-        docs = self.featurizer.tokenize(texts[i] for i in keep)
-        ctx_docs = self.featurizer.tokenize_optional(contexts[i] for i in keep)
-        X, evidence, truncated_kept = self.featurizer.transform(docs, ctx_docs, batch_size)
-        n_truncated = int(truncated_kept.sum())
+        language = detect_languages(texts, prefer=tuple(self.routes))
+        models = self.route(language, languages)
+        unsupported = np.array(
+            [
+                t is not None and self.routes.get(lang) is None and lang != UNDETERMINED
+                for t, lang in zip(texts, language, strict=True)
+            ],
+            dtype=bool,
+        )
+        if unsupported.any():
+            found = pd.Series(np.asarray(language, dtype=object)[unsupported]).value_counts()
+            langs = ", ".join(f"{k}: {v}" for k, v in found.items())
+            message = Warnings.W121 if languages == "any" else Warnings.W120
+            warnings.warn(
+                message.format(
+                    n=int(unsupported.sum()),
+                    total=len(texts),
+                    languages=langs,
+                    models=", ".join(sorted(self.routes)),
+                    model=self.meta["name"],
+                ),
+                stacklevel=2,
+            )
+        probs = np.full((len(texts), len(self.labels)), np.nan)
+        labels = np.zeros((len(texts), len(self.labels)), dtype=bool)
+        ev_col: list[list[dict]] = [[] for _ in texts]
+        truncated = np.zeros(len(texts), dtype=bool)
+        for model in dict.fromkeys(m for m in models if m is not None):
+            rows = [
+                i
+                for i, (t, m) in enumerate(zip(texts, models, strict=True))
+                if t is not None and m is model
+            ]
+            if not rows:
+                continue
+            p, lab, ev, trunc = model._score_rows(
+                [texts[i] for i in rows], [contexts[i] for i in rows], batch_size
+            )
+            probs[rows], labels[rows], truncated[rows] = p, lab, trunc
+            for i, spans in zip(rows, ev, strict=True):
+                ev_col[i] = spans
+        n_truncated = int(truncated.sum())
         if n_truncated:
             warnings.warn(
                 Warnings.W002.format(
@@ -280,38 +415,44 @@ class Coder:
                 ),
                 stacklevel=2,
             )
-        probs = np.full((len(texts), len(self.labels)), np.nan)
-        probs[keep] = self.blend(self.predict_proba(X), [texts[i] for i in keep])
         table = pd.DataFrame(probs, columns=list(self.labels))
-        for label in self.labels:
-            table[label_column(label)] = (table[label] >= self.thresholds[label]).to_numpy()
+        for j, label in enumerate(self.labels):
+            table[label_column(label)] = labels[:, j]
         add_composites(table)
         # composites' probabilities sit with the labels' probabilities
         names = [c for c in table.columns if not c.endswith("_label")]
         table = table[names + [c for c in table.columns if c.endswith("_label")]]
-        ev_col: list[list[dict]] = [[] for _ in texts]
-        labels_on = {label: table[label_column(label)].to_numpy() for label in self.labels}
-        for row, i in enumerate(keep):
-            ev_col[i] = [
-                ev.as_dict()
-                for ev in _dedupe(evidence[row])
-                if ev.subcode in EVIDENCE_ONLY or labels_on[ev.label][i]
-            ]
-        truncated = np.zeros(len(texts), dtype=bool)
-        truncated[keep] = truncated_kept
         table["evidence"] = ev_col
         table["empty"] = [t is None for t in texts]
         table["truncated"] = truncated
+        table["language"] = language
+        table["unsupported_language"] = unsupported
         if corpus_evidence:
             found = find_templates(texts, self.corpus_model, accounts, recipients)
-            table = add_corpus_evidence(table, found, self.corpus_model)
-        return table
+            return self.add_corpus_evidence(table, found)
+        return blank_unsupported(table)
 
 
-def load(path: str | Path | None = None, n_threads: int | None = None) -> Coder:
-    """Load a model folder; without ``path``, the default model shipped with cuecoder.
+def blank_unsupported(table: pd.DataFrame) -> pd.DataFrame:
+    """Label columns as nullable booleans, missing (``<NA>``) where
+    ``unsupported_language`` is True: a reply no model could read is never "absent"."""
+    mask = table["unsupported_language"].to_numpy(dtype=bool)
+    for column in [c for c in table.columns if c.endswith("_label")]:
+        values = pd.array(table[column].to_numpy(dtype=bool, na_value=False), dtype="boolean")
+        values[mask] = pd.NA
+        table[column] = values
+    return table
 
-    Raises :class:`~cuecoder.errors.ModelError` when the folder is incomplete or a file
+
+def load(
+    path: str | Path | Sequence[str | Path] | None = None, n_threads: int | None = None
+) -> Coder:
+    """Load a model folder, or several for several languages (the first one primary).
+
+    Without ``path``, the models shipped with cuecoder: English (``models/default``) and
+    Chinese (``models/zh``), each reply routed by its language (:meth:`Coder.score`).
+
+    Raises :class:`~cuecoder.errors.ModelError` when a folder is incomplete or a file
     fails its checksum.
 
     Examples
@@ -321,7 +462,13 @@ def load(path: str | Path | None = None, n_threads: int | None = None) -> Coder:
     >>> coder.labels
     ('responsiveness', 'listening', 'openness', 'automated')
     """
-    return Coder(Path(path) if path is not None else DEFAULT_MODEL, n_threads=n_threads)
+    if path is None:
+        paths = [p for p in DEFAULT_MODELS if (p / "meta.json").is_file()] or [DEFAULT_MODEL]
+    elif isinstance(path, (str, Path)):
+        paths = [Path(path)]
+    else:
+        paths = [Path(p) for p in path]
+    return Coder(paths[0], n_threads=n_threads, others=paths[1:])
 
 
-__all__ = ["Coder", "load"]
+__all__ = ["Coder", "LANGUAGE_MODES", "blank_unsupported", "load"]

@@ -66,6 +66,11 @@ class Errors(metaclass=_WithCodes):
     E103 = "'contexts' has {n_contexts} entries but 'replies' has {n_replies}; give one per reply."
     E104 = "Unknown value {value!r} for '{name}'. Valid: {valid}."
     E105 = "Can't read '{path}': {reason}."
+    E120 = (
+        "The models {first} and {second} code different labels ({labels_first} vs "
+        "{labels_second}); models loaded together must code the same labels."
+    )
+    E121 = "Unknown value {value!r} for 'languages'. Valid: 'auto' (route, flag the rest) or 'any'."
     E112 = (
         "No data folder given: pass data_dir (--data-dir) or set {env} to the folder "
         "holding twcs/, ibm_twitter_cdp/ and stc3_weibo/."
@@ -167,3 +172,11 @@ class Warnings(metaclass=_WithCodes):
     W001 = "Model '{name}' was built with cuecoder {built}; this is cuecoder {running}."
     W002 = "{n} of {total} replies were longer than {limit} tokens and were truncated."
     W003 = "{n} of {total} replies were empty, missing or not text; they are flagged in 'empty'."
+    W120 = (
+        "{n} of {total} replies are in languages no loaded model reads ({languages}); their "
+        "scores are NaN and 'unsupported_language' is True. Models loaded: {models}."
+    )
+    W121 = (
+        "languages='any': {n} of {total} replies in languages no loaded model reads "
+        "({languages}) were scored by '{model}' anyway; their scores are not validated."
+    )

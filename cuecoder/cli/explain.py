@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
+import pandas as pd
 import typer
 from rich.table import Table
 from rich.text import Text
@@ -34,17 +35,33 @@ def explain_command(
         str | None, typer.Option("--context", "-c", help="The consumer message it answers.")
     ] = None,
     model: Annotated[
-        Path | None,
-        typer.Option("--model", "-m", exists=True, file_okay=False, help="Model folder."),
+        list[Path] | None,
+        typer.Option(
+            "--model",
+            "-m",
+            exists=True,
+            file_okay=False,
+            help="Model folder; repeat for one per language [default: bundled en + zh].",
+        ),
     ] = None,
+    languages: Annotated[
+        str, typer.Option("--languages", help="'auto' (route by language) or 'any'.")
+    ] = "auto",
 ) -> None:
     """Score one reply and show its evidence highlighted."""
+    import warnings
+
     from ..coder import load
 
-    with user_errors():
-        coder = load(model)
-        row = coder.score([reply], [context]).iloc[0]
-    table = Table(title=f"cuecoder ({coder.meta['name']} {coder.meta['version']})")
+    with user_errors(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the flags below say it once
+        coder = load(model or None)
+        row = coder.score([reply], [context], languages=languages).iloc[0]
+    scorer = coder.routes.get(row["language"], coder)
+    table = Table(
+        title=f"cuecoder ({scorer.meta['name']} {scorer.meta['version']}, "
+        f"language {row['language']})"
+    )
     for col in ("cue", "probability", "label", "evidence"):
         table.add_column(col)
     for label in (*coder.labels, *COMPOSITES):
@@ -52,10 +69,16 @@ def explain_command(
         table.add_row(
             label,
             f"{row[label]:.3f}" if row[label] == row[label] else "-",
-            "yes" if row[f"{label}_label"] else "no",
+            "-" if row[f"{label}_label"] is pd.NA else "yes" if row[f"{label}_label"] else "no",
             ", ".join(f"{e['subcode']} '{e['text']}'" for e in spans),
         )
     console.print(table)
     console.print(highlight(reply, row["evidence"]))
     if row["empty"]:
         console.print("[yellow]The reply is empty: nothing to score.[/yellow]")
+    if row["unsupported_language"]:
+        console.print(
+            f"[yellow]No loaded model reads language '{row['language']}' (models for: "
+            f"{', '.join(sorted(coder.routes))}): not scored. --languages any forces it."
+            "[/yellow]"
+        )

@@ -47,11 +47,23 @@ def score_command(
         typer.Option("--keep", help="Input columns to carry through: 'col,col' or 'all'."),
     ] = None,
     model: Annotated[
-        Path | None,
+        list[Path] | None,
         typer.Option(
-            "--model", exists=True, file_okay=False, help="Model folder [default: bundled]."
+            "--model",
+            exists=True,
+            file_okay=False,
+            help="Model folder; repeat for one per language, the first primary "
+            "[default: the bundled English and Chinese models].",
         ),
     ] = None,
+    languages: Annotated[
+        str,
+        typer.Option(
+            "--languages",
+            help="'auto': each reply to the model for its language, other languages "
+            "flagged with NaN scores; 'any': score every reply (with a warning).",
+        ),
+    ] = "auto",
     batch_size: Annotated[
         int,
         typer.Option(
@@ -100,7 +112,7 @@ def score_command(
                 context_col=context_col,
                 id_col=id_col,
                 keep=keep,
-                model=model,
+                model=model or None,
                 batch_size=batch_size,
                 chunk_rows=chunk_rows,
                 workers=workers,
@@ -112,13 +124,16 @@ def score_command(
                 account_col=account_col,
                 recipient_col=recipient_col,
                 progress=progress,
+                languages=languages,
             )
     except KeyboardInterrupt:
         err_console.print("Interrupted; run the same command again to resume.")
         raise typer.Exit(130) from None
     err_console.print(
         f"Scored {summary.rows_scored:,} rows ({summary.rows_resumed:,} from an earlier run), "
-        f"{summary.rows_flagged:,} flagged, {summary.rows_quarantined:,} quarantined, "
+        f"{summary.rows_flagged:,} flagged, "
+        f"{summary.rows_unsupported_language:,} in languages no model reads (NaN), "
+        f"{summary.rows_quarantined:,} quarantined, "
         f"in {summary.seconds:,.1f} s ({summary.rows_per_second:,.0f} rows/s) -> {summary.output}"
         + (f"; quarantine: {summary.quarantine}" if summary.quarantine else ""),
         highlight=False,

@@ -60,7 +60,9 @@ class CorpusSummary:
     """What :func:`score_corpus` did.
 
     ``rows_flagged`` counts scored rows with a warning flag (``truncated``: longer than
-    the encoder's limit); ``rows_per_second`` is over the rows scored by this run,
+    the encoder's limit); ``rows_unsupported_language`` the rows in a language no loaded
+    model reads (NaN scores, see :meth:`Coder.score <cuecoder.coder.Coder.score>`);
+    ``rows_per_second`` is over the rows scored by this run,
     ``rows_resumed`` the rows found scored by an earlier, interrupted run.
     """
 
@@ -73,6 +75,7 @@ class CorpusSummary:
     chunks: int
     seconds: float
     rows_per_second: float
+    rows_unsupported_language: int = 0
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -162,6 +165,7 @@ def score_corpus(
     progress: bool | None = None,
     keep_parts: bool = False,
     callback: Callable[[dict], None] | None = None,
+    languages: str = "auto",
 ) -> CorpusSummary:
     """Score a corpus file or folder into ``out`` with constant memory; resumable.
 
@@ -178,8 +182,9 @@ def score_corpus(
         column ``id`` if there is one, else ``FILE:LINE``).
     keep : "col,col", list or "all"
         Input columns to carry into the output (the id always is).
-    model : path or Coder, optional
-        Model folder or a loaded :class:`~cuecoder.coder.Coder`; default model if None.
+    model : path, list of paths or Coder, optional
+        Model folder(s) or a loaded :class:`~cuecoder.coder.Coder`; the shipped models
+        (English and Chinese, routed by language) if None.
     batch_size, chunk_rows : int
         Encoder batch size and rows per chunk (the unit of checkpointing).
     workers : int
@@ -201,6 +206,9 @@ def score_corpus(
         Keep the part files after merging (for inspection).
     callback : callable, optional
         Called with each committed chunk's manifest entry (seq, rows, ...).
+    languages : {"auto", "any"}
+        As in :meth:`Coder.score <cuecoder.coder.Coder.score>`: route each reply to the
+        model for its language and flag the rest, or score every reply.
 
     Returns
     -------
@@ -245,8 +253,10 @@ def score_corpus(
     for p in files:
         next(iter(cread.iter_chunks([p], columns, chunk_rows=1)), None)
 
-    from ..coder import Coder, load
+    from ..coder import LANGUAGE_MODES, Coder, load
 
+    if languages not in LANGUAGE_MODES:
+        raise CuecoderError(Errors.E121.format(value=languages))
     coder = model if isinstance(model, Coder) else load(model)
     id_name = id_col or "id"
     settings = {
@@ -255,6 +265,7 @@ def score_corpus(
         "shard": shard_t,
         "model": model_token(coder),
         "corpus_evidence": bool(corpus_evidence),
+        "languages": languages,
     }
     folder = parts_dir(out)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -269,7 +280,7 @@ def score_corpus(
         from .dask_engine import DaskExecutor
 
         executor = DaskExecutor(
-            coder.path,
+            coder.paths,
             index,
             batch_size,
             id_name,
@@ -277,11 +288,12 @@ def score_corpus(
             workers=workers,
             scheduler=scheduler,
             client=client,
+            languages=languages,
         )
     elif workers > 1:
-        executor = ProcessExecutor(coder.path, workers, index, batch_size, id_name)
+        executor = ProcessExecutor(coder.paths, workers, index, batch_size, id_name, languages)
     else:
-        executor = InlineExecutor(coder, index, batch_size, id_name)
+        executor = InlineExecutor(coder, index, batch_size, id_name, languages)
 
     total_bytes = sum(p.stat().st_size for p in files) or 1
     file_offset: dict[Path, int] = {}
@@ -312,6 +324,7 @@ def score_corpus(
             "part": part,
             "rows": len(scored),
             "flagged": int(scored["truncated"].sum()),
+            "unsupported_language": int(scored["unsupported_language"].sum()),
             "quarantined": len(bad),
         }
         manifest.commit(entry)
@@ -383,11 +396,16 @@ def score_corpus(
         chunks=len(seqs),
         seconds=seconds,
         rows_per_second=(n_rows - rows_resumed) / seconds if seconds > 0 else 0.0,
+        rows_unsupported_language=sum(
+            manifest.done[s].get("unsupported_language", 0) for s in seqs
+        ),
     )
     logger.info(
-        "scored %s rows (%s flagged, %s quarantined) in %.1f s, %.0f rows/s",
+        "scored %s rows (%s flagged, %s in unsupported languages, %s quarantined) "
+        "in %.1f s, %.0f rows/s",
         f"{summary.rows_scored:,}",
         f"{summary.rows_flagged:,}",
+        f"{summary.rows_unsupported_language:,}",
         f"{summary.rows_quarantined:,}",
         seconds,
         summary.rows_per_second,

@@ -25,10 +25,13 @@ MANIFEST = "manifest.jsonl"
 
 
 def model_token(coder) -> str:
-    files = json.dumps(coder.meta.get("files", {}), sort_keys=True)
-    return (
-        f"{coder.meta['name']}@{coder.meta['version']}:"
-        + hashlib.sha256(files.encode()).hexdigest()[:16]
+    """Names the loaded models (the language routes too): a resumed run must use them."""
+    models = [coder, *(m for m in dict.fromkeys(coder.routes.values()) if m is not coder)]
+    files = json.dumps([m.meta.get("files", {}) for m in models], sort_keys=True)
+    if len(models) == 1:  # the token of one model as before
+        files = json.dumps(coder.meta.get("files", {}), sort_keys=True)
+    return "+".join(f"{m.meta['name']}@{m.meta['version']}" for m in models) + (
+        ":" + hashlib.sha256(files.encode()).hexdigest()[:16]
     )
 
 

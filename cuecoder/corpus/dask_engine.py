@@ -51,7 +51,7 @@ _STATE: dict[str, dict] = {}
 _STATE_LOCK = threading.Lock()
 
 
-def _state(token: str, model_path: str, index) -> dict:
+def _state(token: str, model_path: list[str], index) -> dict:
     with _STATE_LOCK:
         state = _STATE.get(token)
         if state is None:
@@ -73,13 +73,13 @@ class CuecoderPlugin(_PluginBase):
     ----------
     token : str
         Names this run's state on the worker.
-    model_path : str
-        Model folder, as seen from the workers.
+    model_path : list of str
+        Model folders (the first primary), as seen from the workers.
     index : TemplateIndex, optional
         Finalized template index of a corpus-evidence run.
     """
 
-    def __init__(self, token: str, model_path: str, index=None) -> None:
+    def __init__(self, token: str, model_path: list[str], index=None) -> None:
         self.token = token
         self.model_path = model_path
         self.index = index
@@ -96,10 +96,11 @@ class CuecoderPlugin(_PluginBase):
 def score_partition(
     frame: pd.DataFrame,
     token: str,
-    model_path: str,
+    model_path: list[str],
     batch_size: int,
     id_name: str,
     with_index: bool,
+    languages: str = "auto",
 ) -> pd.DataFrame:
     """``map_partitions`` function: score one chunk with the worker's loaded model."""
     from .frame import score_frame
@@ -109,7 +110,7 @@ def score_partition(
     if with_index and index is None:
         raise CuecoderError(Errors.E507.format(worker=_worker_name()))
     with state["lock"]:
-        return score_frame(state["coder"], frame, batch_size, index, id_name)
+        return score_frame(state["coder"], frame, batch_size, index, id_name, languages)
 
 
 def _worker_name() -> str:
@@ -126,8 +127,8 @@ class DaskExecutor:
 
     Parameters
     ----------
-    model_path : Path
-        Model folder (the workers load it).
+    model_path : Path or list of Path
+        Model folder(s) (the workers load them; the first primary).
     index : TemplateIndex, optional
         Shipped to every worker through :class:`CuecoderPlugin`.
     workers : int
@@ -140,7 +141,7 @@ class DaskExecutor:
 
     def __init__(
         self,
-        model_path: Path,
+        model_path,
         index,
         batch_size: int,
         id_name: str,
@@ -148,6 +149,7 @@ class DaskExecutor:
         workers: int = 1,
         scheduler: str | None = None,
         client=None,
+        languages: str = "auto",
     ) -> None:
         require("dask.dataframe", FEATURE)
         distributed = require("distributed", FEATURE)
@@ -168,7 +170,9 @@ class DaskExecutor:
         self.client = client
         self.distributed = distributed
         self.token = uuid.uuid4().hex[:12]
-        self.model_path = str(Path(model_path).resolve())
+        paths = [model_path] if isinstance(model_path, (str, Path)) else list(model_path)
+        self.model_path = [str(Path(p).resolve()) for p in paths]
+        self.languages = languages
         self.batch_size, self.id_name = batch_size, id_name
         self.with_index = index is not None
         self.labels = tuple(labels)
@@ -194,6 +198,7 @@ class DaskExecutor:
                 self.batch_size,
                 self.id_name,
                 self.with_index,
+                self.languages,
                 meta=meta,
                 enforce_metadata=False,
             )

@@ -7,6 +7,7 @@ from __future__ import annotations
 import concurrent.futures as cf
 import multiprocessing
 import os
+from collections.abc import Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -16,16 +17,18 @@ from .frame import score_frame
 _WORKER: dict = {}
 
 
-def _init_worker(model_path: str, n_threads: int | None, index) -> None:
-    """Process-pool initializer: load the model once per process."""
+def _init_worker(model_paths: list[str], n_threads: int | None, index) -> None:
+    """Process-pool initializer: load the models once per process."""
     from ..coder import load
 
-    _WORKER["coder"] = load(model_path, n_threads=n_threads)
+    _WORKER["coder"] = load(model_paths, n_threads=n_threads)
     _WORKER["index"] = index
 
 
-def _score_in_worker(frame: pd.DataFrame, batch_size: int, id_name: str) -> pd.DataFrame:
-    return score_frame(_WORKER["coder"], frame, batch_size, _WORKER["index"], id_name)
+def _score_in_worker(
+    frame: pd.DataFrame, batch_size: int, id_name: str, languages: str
+) -> pd.DataFrame:
+    return score_frame(_WORKER["coder"], frame, batch_size, _WORKER["index"], id_name, languages)
 
 
 class InlineExecutor:
@@ -33,15 +36,19 @@ class InlineExecutor:
 
     max_pending = 1
 
-    def __init__(self, coder, index, batch_size: int, id_name: str) -> None:
+    def __init__(
+        self, coder, index, batch_size: int, id_name: str, languages: str = "auto"
+    ) -> None:
         self.coder, self.index = coder, index
-        self.batch_size, self.id_name = batch_size, id_name
+        self.batch_size, self.id_name, self.languages = batch_size, id_name, languages
 
     def submit(self, frame: pd.DataFrame) -> cf.Future:
         future: cf.Future = cf.Future()
         try:
             future.set_result(
-                score_frame(self.coder, frame, self.batch_size, self.index, self.id_name)
+                score_frame(
+                    self.coder, frame, self.batch_size, self.index, self.id_name, self.languages
+                )
             )
         except Exception as exc:  # noqa: BLE001 - re-raised by result() in the caller
             future.set_exception(exc)
@@ -55,23 +62,31 @@ class InlineExecutor:
 
 
 class ProcessExecutor(InlineExecutor):
-    """Scores in ``workers`` processes, each loading the model once."""
+    """Scores in ``workers`` processes, each loading the models once."""
 
     def __init__(
-        self, model_path: Path, workers: int, index, batch_size: int, id_name: str
+        self,
+        model_paths: Sequence[Path],
+        workers: int,
+        index,
+        batch_size: int,
+        id_name: str,
+        languages: str = "auto",
     ) -> None:
         n_threads = max(1, (os.cpu_count() or 1) // workers)
         self.pool = cf.ProcessPoolExecutor(
             max_workers=workers,
             mp_context=multiprocessing.get_context("spawn"),
             initializer=_init_worker,
-            initargs=(str(model_path), n_threads, index),
+            initargs=([str(p) for p in model_paths], n_threads, index),
         )
         self.max_pending = 2 * workers
-        self.batch_size, self.id_name = batch_size, id_name
+        self.batch_size, self.id_name, self.languages = batch_size, id_name, languages
 
     def submit(self, frame: pd.DataFrame) -> cf.Future:
-        return self.pool.submit(_score_in_worker, frame, self.batch_size, self.id_name)
+        return self.pool.submit(
+            _score_in_worker, frame, self.batch_size, self.id_name, self.languages
+        )
 
     def close(self) -> None:
         self.pool.shutdown(wait=True, cancel_futures=True)

@@ -16,7 +16,6 @@ import numpy as np
 import pandas as pd
 
 from ..codebook import AUTOMATED_CORPUS, COMPOSITES, TEMPLATE_COLUMNS, label_column
-from ..templates.evidence import add_corpus_evidence
 from . import read as cread
 
 
@@ -26,12 +25,14 @@ def score_frame(
     batch_size: int = 1,
     index=None,
     id_name: str = "id",
+    languages: str = "auto",
 ) -> pd.DataFrame:
     """Score one chunk (internal columns of :class:`~cuecoder.corpus.read.RawChunk`).
 
     Identical (reply, context) pairs are scored once. With a finalized ``index``
     (:class:`~cuecoder.templates.index.TemplateIndex` of the whole corpus), the corpus
     evidence columns are added (``automated_corpus``, its label, the template columns).
+    ``languages`` is :meth:`Coder.score <cuecoder.coder.Coder.score>`'s.
     """
     texts = frame[cread.TEXT].tolist()
     contexts = [c if isinstance(c, str) else None for c in frame[cread.CONTEXT]]
@@ -43,12 +44,15 @@ def score_frame(
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # per-chunk warnings are counted in the summary
         table = coder.score(
-            [texts[i] for i in first], [contexts[i] for i in first], batch_size=batch_size
+            [texts[i] for i in first],
+            [contexts[i] for i in first],
+            batch_size=batch_size,
+            languages=languages,
         )
     table = table.iloc[codes].reset_index(drop=True)
     if index is not None:
         found = index.lookup(texts, frame[cread.ACCOUNT].tolist())
-        table = add_corpus_evidence(table, found, coder.corpus_model)
+        table = coder.add_corpus_evidence(table, found)
     table["evidence"] = [json.dumps(ev, ensure_ascii=False) for ev in table["evidence"]]
     kept = frame.drop(columns=[cread.ID, cread.TEXT, cread.CONTEXT, cread.ACCOUNT, cread.RECIPIENT])
     kept = kept.rename(
@@ -69,14 +73,16 @@ def output_meta(
     for name in [*labels, *composites]:
         cols[name] = pd.Series([], dtype=float)
     for name in [*labels, *composites]:
-        cols[label_column(name)] = pd.Series([], dtype=bool)
+        cols[label_column(name)] = pd.Series([], dtype="boolean")
     if corpus_evidence:
         cols[AUTOMATED_CORPUS] = pd.Series([], dtype=float)
-        cols[label_column(AUTOMATED_CORPUS)] = pd.Series([], dtype=bool)
+        cols[label_column(AUTOMATED_CORPUS)] = pd.Series([], dtype="boolean")
         cols[TEMPLATE_COLUMNS[0]] = pd.Series([], dtype="string")
         for name in TEMPLATE_COLUMNS[1:]:
             cols[name] = pd.Series([], dtype=np.int64)
     cols["evidence"] = pd.Series([], dtype=object)
     cols["empty"] = pd.Series([], dtype=bool)
     cols["truncated"] = pd.Series([], dtype=bool)
+    cols["language"] = pd.Series([], dtype=object)
+    cols["unsupported_language"] = pd.Series([], dtype=bool)
     return pd.DataFrame(cols)

@@ -2,10 +2,16 @@
 
 Patterns come from a TSV data file (``subcode, kind, pattern, provenance``): ``phrase``
 rows go to a :class:`spacy.matcher.PhraseMatcher` on lower-cased text, ``tokens`` rows
-(JSON token patterns) to a :class:`spacy.matcher.Matcher`. Four sub-codes need more than
+(JSON token patterns) to a :class:`spacy.matcher.Matcher`, ``text`` rows (literal
+strings, for languages written without spaces, where a phrase need not fall on word
+boundaries) are found in the lower-cased reply as they are. Four sub-codes need more than
 a pattern and are found in code: R-ADDRESS (a greeting followed by a name that is not an
-@handle), R-CONTENT (content words shared with the consumer message), L-QUESTION (a
-sentence that ends in a question mark) and O-IDENTITY (a signature or "this is <Name>").
+@handle; in Chinese a surname with 先生/女士/小姐), R-CONTENT (content words shared with
+the consumer message), L-QUESTION (a sentence that ends in a question mark, ASCII or
+full-width) and O-IDENTITY (a signature or "this is <Name>").
+
+English patterns are ``cuecoder/data/patterns.tsv``, Chinese ``cuecoder/data/zh/``
+(:func:`data_files`); a model folder carries its own copies.
 
 Evidence explains a score; the classifier decides it.
 """
@@ -15,10 +21,12 @@ from __future__ import annotations
 import csv
 import json
 import logging
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from spacy.lang.en.stop_words import STOP_WORDS
+from spacy.lang.zh.stop_words import STOP_WORDS as ZH_STOP_WORDS
 from spacy.language import Language
 from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc
@@ -32,6 +40,20 @@ logger = logging.getLogger(__name__)
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 PATTERNS_FILE = DATA_DIR / "patterns.tsv"
 LEXICONS_FILE = DATA_DIR / "lexicons.tsv"
+KINDS = ("phrase", "tokens", "text")
+#: Where a question stretch of Chinese text starts: after a sentence end or a clause
+#: comma (full-width and ASCII), as a question is its last clause.
+_ZH_ENDS = frozenset({".", "!", "\n", "。", "！", "；", ";", "…", "，", ","})
+_ZH_ADDRESS = re.compile(r"[\u4e00-\u9fff]{1,2}(?:先生|女士|小姐)")
+
+
+def data_files(language: str = "en") -> tuple[Path, Path]:
+    """The pattern and lexicon tables shipped for ``language`` (English for any language
+    without its own folder under ``cuecoder/data``)."""
+    folder = DATA_DIR / language
+    if language != "en" and (folder / "patterns.tsv").is_file():
+        return folder / "patterns.tsv", folder / "lexicons.tsv"
+    return PATTERNS_FILE, LEXICONS_FILE
 
 
 @dataclass(frozen=True)
@@ -61,8 +83,16 @@ def read_lexicons(path: Path = LEXICONS_FILE) -> dict[str, frozenset[str]]:
 
 
 def is_content_token(token) -> bool:
-    """A token that can carry topic overlap: a word, not a stop word, handle or link."""
+    """A token that can carry topic overlap: a word, not a stop word, handle or link (in
+    Chinese text: a word of two characters or more, not a stop word)."""
     text = token.lower_
+    if token.lang_ == "zh":
+        return (
+            token.is_alpha
+            and len(text) > 1
+            and text not in ZH_STOP_WORDS
+            and not text.startswith(("@", "#", "["))
+        )
     return (
         token.is_alpha
         and len(text) > 2
@@ -100,6 +130,8 @@ class EvidenceMatcher:
     ) -> None:
         self.phrases = PhraseMatcher(nlp.vocab, attr="LOWER")
         self.tokens = Matcher(nlp.vocab)
+        self.chinese = nlp.lang == "zh"
+        self.texts: list[tuple[str, str]] = []  # (lower-cased literal, subcode)
         by_kind: dict[tuple[str, str], list] = {}
         with open(patterns_path, encoding="utf-8", newline="") as fh:
             for row in csv.DictReader(fh, delimiter="\t"):
@@ -109,10 +141,10 @@ class EvidenceMatcher:
                 self.phrases.add(subcode, list(nlp.tokenizer.pipe(patterns)))
             elif kind == "tokens":
                 self.tokens.add(subcode, [json.loads(p) for p in patterns])
+            elif kind == "text":
+                self.texts += [(p.lower(), subcode) for p in patterns if p]
             else:
-                raise ModelError(
-                    Errors.E009.format(kind=kind, path=patterns_path, valid=["phrase", "tokens"])
-                )
+                raise ModelError(Errors.E009.format(kind=kind, path=patterns_path, valid=KINDS))
         self.lexicons = read_lexicons(lexicons_path)
         self.greetings = self.lexicons.get("greeting", frozenset())
 
@@ -127,7 +159,10 @@ class EvidenceMatcher:
                 found[key] = Evidence(subcode, start, end, text[start:end])
 
         vocab_strings = doc.vocab.strings
-        for match_id, start, end in list(self.phrases(doc)) + list(self.tokens(doc)):
+        matches = list(self.phrases(doc)) if len(self.phrases) else []
+        if len(self.tokens):
+            matches += self.tokens(doc)
+        for match_id, start, end in matches:
             subcode = vocab_strings[match_id]
             span = doc[start:end]
             if subcode == "O-IDENTITY":
@@ -136,11 +171,21 @@ class EvidenceMatcher:
                     add(subcode, span.start_char, doc[end].idx + len(doc[end]))
                 continue
             add(subcode, span.start_char, span.end_char)
+        if self.texts:
+            lower = text.lower()
+            for literal, subcode in self.texts:
+                start = lower.find(literal)
+                while start >= 0:
+                    add(subcode, start, start + len(literal))
+                    start = lower.find(literal, start + 1)
         for subcode, start, end in self._computed(doc, context, text):
             add(subcode, start, end)
         return sorted(found.values(), key=lambda e: (e.start, e.end, e.subcode))
 
     def _computed(self, doc: Doc, context: Doc | None, text: str):
+        if self.chinese:
+            yield from self._computed_chinese(doc, context, text)
+            return
         # R-ADDRESS: greeting + capitalised name, after any leading @handles
         i = 0
         while i < len(doc) and doc[i].text.startswith("@"):
@@ -180,3 +225,26 @@ class EvidenceMatcher:
                 for tok in doc:
                     if tok.lower_ in shared and is_content_token(tok):
                         yield "R-CONTENT", tok.idx, tok.idx + len(tok)
+
+    def _computed_chinese(self, doc: Doc, context: Doc | None, text: str):
+        # R-ADDRESS: a surname with 先生/女士/小姐 (greetings such as 亲/您好 are generic)
+        for m in _ZH_ADDRESS.finditer(text):
+            yield "R-ADDRESS", m.start(), m.end()
+        # L-QUESTION: every stretch ending in ? or ？ after a sentence end
+        start = 0
+        for tok in doc:
+            if tok.text in _ZH_ENDS or tok.is_space:
+                start = tok.i + 1
+            elif "?" in tok.text or "？" in tok.text:
+                first = start
+                while first < tok.i and doc[first].text.startswith("@"):
+                    first += 1
+                if first < tok.i:
+                    yield "L-QUESTION", doc[first].idx, tok.idx + len(tok)
+                start = tok.i + 1
+        # R-CONTENT: content words shared with the consumer message
+        if context is not None and len(context):
+            shared = content_words(context) & content_words(doc)
+            for tok in doc:
+                if tok.lower_ in shared and is_content_token(tok):
+                    yield "R-CONTENT", tok.idx, tok.idx + len(tok)

@@ -50,16 +50,17 @@ def featurize(
     # one pass over the tokens (spaCy builds a Token object on every access)
     questions = exclaims = n_first_s = n_first_p = n_second = 0
     urls = handles = emoji = digits = 0
+    chinese = doc.lang_ == "zh"
     for i, tok in enumerate(doc):
         low, text = tok.lower_, tok.text
-        questions += "?" in low
-        exclaims += "!" in low
+        questions += "?" in low or (chinese and "？" in low)
+        exclaims += "!" in low or (chinese and "！" in low)
         n_first_s += low in first_s
         n_first_p += low in first_p
         n_second += low in second
         urls += tok.like_url
         handles += i > 0 and low.startswith("@")
-        emoji += _is_emoji(text)
+        emoji += _is_emoji_zh(text) if chinese else _is_emoji(text)
         digits += tok.like_num or any(c.isdigit() for c in text)
     content = content_words(doc)
     has_context = context is not None and len(context) > 0
@@ -85,3 +86,13 @@ def featurize(
 
 def _is_emoji(text: str) -> bool:
     return bool(text) and ord(text[0]) >= 0x2190 and not text[0].isalnum()
+
+
+def _is_emoji_zh(text: str) -> bool:
+    # Weibo's bracketed emoticon codes ([呵呵]) count as emoji; CJK and full-width
+    # punctuation (U+3000-303F, U+FF00-FFEF) does not
+    if len(text) > 2 and text[0] == "[" and text[-1] == "]":
+        return True
+    return _is_emoji(text) and not (
+        "\u3000" <= text[0] <= "\u303f" or "\uff00" <= text[0] <= "\uffef"
+    )

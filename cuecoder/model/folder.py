@@ -33,8 +33,20 @@ REQUIRED = (
     "metrics",
     "training_data",
 )
-#: The default model, shipped inside the package (``cuecoder/models/default``).
+#: The default model, shipped inside the package (``cuecoder/models/default``): English.
 DEFAULT_MODEL = Path(str(resources.files("cuecoder") / "models" / "default"))
+#: The Chinese model shipped beside it (``cuecoder/models/zh``).
+CHINESE_MODEL = Path(str(resources.files("cuecoder") / "models" / "zh"))
+#: What ``cuecoder.load()`` loads: every shipped model, the first one primary.
+DEFAULT_MODELS = (DEFAULT_MODEL, CHINESE_MODEL)
+
+
+def languages_of(meta: dict) -> tuple[str, ...]:
+    """The languages a model folder declares it reads: ``meta["text"]["languages"]``, or
+    the tokenizer's ``meta["text"]["language"]`` (English for a folder naming neither)."""
+    text = meta.get("text") or {}
+    declared = text.get("languages") or [text.get("language", "en")]
+    return tuple(str(lang) for lang in declared)
 
 
 def sha256(path: Path, chunk: int = 1 << 20) -> str:

@@ -22,6 +22,17 @@ import pandas as pd
 #: scikit-learn's token pattern with one-letter tokens dropped, as ASCII letters, digits
 #: and underscores: the pattern skl2onnx converts faithfully (see ../shared/notes).
 TOKEN_PATTERN = r"[A-Za-z0-9_]{2,}"
+#: Chinese: each Han character a token (so n-grams are character n-grams, which need no
+#: word segmentation), Latin words and numbers as in English.
+ZH_TOKEN_PATTERN = r"[\u3400-\u4dbf\u4e00-\u9fff]|[A-Za-z0-9_]{2,}"
+#: Token pattern and longest n-gram of the lexical head, by the model's text language.
+PROFILES: dict[str, tuple[str, int]] = {"en": (TOKEN_PATTERN, 2), "zh": (ZH_TOKEN_PATTERN, 3)}
+
+
+def profile(language: str) -> tuple[str, int]:
+    """``(token_pattern, n_max)`` of the lexical head for ``language`` (English's for a
+    language without its own)."""
+    return PROFILES.get(language, PROFILES["en"])
 
 
 def ngrams(text: str, token_pattern: str = TOKEN_PATTERN, n_max: int = 2) -> list[str]:

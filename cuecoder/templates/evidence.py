@@ -115,10 +115,11 @@ def add_corpus_evidence(
     found : pandas.DataFrame
         Each reply's template, from :meth:`TemplateIndex.lookup` (``template_id``,
         ``template_size``, ``template_recipients``), same rows.
-    corpus_model : dict or None
+    corpus_model : dict, None, or a list of them (one per row)
         The model's ``meta["corpus_evidence"]``: the combination's parameters and its
         ``threshold``. None (a model without it) keeps the per-reply probability and
-        logs a warning.
+        logs a warning. A list gives each row the combination of the model that scored
+        it (replies in several languages).
 
     Returns
     -------
@@ -131,26 +132,34 @@ def add_corpus_evidence(
     """
     if len(found) != len(table):
         raise CuecoderError(Errors.E401.format(name="found", n=len(found), n_texts=len(table)))
-    if corpus_model is None:
-        logger.warning(Errors.E406)
-        threshold = None
-    else:
-        threshold = float(corpus_model["threshold"])
+    per_row = list(corpus_model) if isinstance(corpus_model, (list, tuple)) else [corpus_model]
+    if len(per_row) not in (1, len(table)):
+        raise CuecoderError(
+            Errors.E401.format(name="corpus_model", n=len(per_row), n_texts=len(table))
+        )
+    if len(per_row) == 1:
+        per_row = per_row * len(table)
     auto = table[MODERATOR].to_numpy(dtype=float)
-    combined = combine_automated(
-        auto,
-        found["template_size"].to_numpy(),
-        found["template_recipients"].to_numpy(),
-        corpus_model,
-    )
+    size = found["template_size"].to_numpy()
+    recipients = found["template_recipients"].to_numpy()
+    per_reply = table[label_column(MODERATOR)].to_numpy(dtype=bool, na_value=False)
+    combined = np.full(len(table), np.nan)
+    label = np.zeros(len(table), dtype=bool)
+    groups: dict[int, list[int]] = {}
+    for i, params in enumerate(per_row):
+        groups.setdefault(id(params), []).append(i)
+    for rows in groups.values():
+        params = per_row[rows[0]]
+        if params is None:
+            logger.warning(Errors.E406)
+        combined[rows] = combine_automated(auto[rows], size[rows], recipients[rows], params)
+        label[rows] = (
+            per_reply[rows] if params is None else combined[rows] >= float(params["threshold"])
+        )
     added = pd.DataFrame(
         {
             AUTOMATED_CORPUS: combined,
-            label_column(AUTOMATED_CORPUS): (
-                table[label_column(MODERATOR)].to_numpy(dtype=bool)
-                if threshold is None
-                else combined >= threshold
-            ),
+            label_column(AUTOMATED_CORPUS): label,
             "template_id": pd.array(found["template_id"].to_numpy(), dtype="string"),
             "template_size": found["template_size"].to_numpy(dtype=np.int64),
             "template_recipients": found["template_recipients"].to_numpy(dtype=np.int64),

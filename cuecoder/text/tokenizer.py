@@ -1,19 +1,27 @@
-"""A spaCy tokenizer for social-media replies.
+"""spaCy tokenizers for social-media replies, in English and Chinese.
 
-Blank English plus rules for what support and influencer replies contain: @handles,
-#hashtags, URLs, emoji sequences (skin tones, variation selectors, ZWJ families, flags)
-and emoticons, agent signatures (``^AB``, ``-Becky``, ``/AY``, ``*AFM``), and masked
-placeholders such as ``__email__``.
+English: blank English plus rules for what support and influencer replies contain:
+@handles, #hashtags, URLs, emoji sequences (skin tones, variation selectors, ZWJ
+families, flags) and emoticons, agent signatures (``^AB``, ``-Becky``, ``/AY``,
+``*AFM``), and masked placeholders such as ``__email__``.
+
+Chinese (:class:`ChineseSocialTokenizer`): the same social units kept whole, Weibo's
+``#话题#`` topics and ``[呵呵]`` emoticon codes among them, runs of Han characters
+segmented into words by jieba's dictionary (bundled with the package, no download),
+Latin words and numbers kept whole, and every other character (full-width punctuation
+included) a token of its own.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Iterator
 from functools import lru_cache
 
 import spacy
 from spacy.language import Language
 from spacy.tokenizer import Tokenizer
+from spacy.tokens import Doc
 from spacy.util import compile_infix_regex, compile_prefix_regex, compile_suffix_regex
 
 from ..errors import Errors, ModelError
@@ -43,6 +51,70 @@ SIGN_OFF_EXTRA = (
 
 TOKEN_MATCH = re.compile(rf"^(?:{HANDLE}|{HASHTAG}|{PLACEHOLDER}|{SIGNATURE})$")
 SIGNATURE_RE = re.compile(rf"(?:^|(?<=\s)|(?<=[.!?]))({SIGNATURE})\s*$")
+
+
+HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+#: One token of Chinese social text, in order of precedence; ``han`` runs go to jieba.
+ZH_TOKEN = re.compile(
+    r"(?P<space>\s+)"
+    r"|(?P<url>https?://[^\s\u3000-\u303f\uff01-\uff0f\uff1a-\uff20" + HAN + r"]+)"
+    r"|(?P<topic>#[^#\s]{1,40}#)"
+    r"|(?P<emoticon>\[[^\[\]\s]{1,8}\])"
+    rf"|(?P<placeholder>{PLACEHOLDER})"
+    r"|(?P<handle>@[^\s@,.:;!?，。：；！？、()（）\[\]【】]{1,30})"
+    rf"|(?P<emoji>{EMOJI})"
+    rf"|(?P<han>[{HAN}]+)"
+    r"|(?P<word>[^\W_]+(?:['’.-][^\W_]+)*)"
+    r"|(?P<other>.)",
+    re.DOTALL,
+)
+
+
+class ChineseSocialTokenizer:
+    """Tokenize Chinese social-media replies into a :class:`~spacy.tokens.Doc`.
+
+    ``doc.text`` is always the input text, so evidence offsets index the reply.
+
+    Examples
+    --------
+    >>> nlp = make_nlp("zh")
+    >>> [t.text for t in nlp("@中国电信客服 您好，请私信订单号 http://t.cn/x [呵呵]")]
+    ['@中国电信客服', '您好', '，', '请', '私信', '订单号', 'http://t.cn/x', '[呵呵]']
+    """
+
+    def __init__(self, vocab) -> None:
+        self.vocab = vocab
+
+    def _segment(self, run: str) -> list[str]:
+        import jieba
+
+        jieba.setLogLevel(60)  # jieba prints its dictionary loading to stderr
+        return [w for w in jieba.cut(run, HMM=False) if w]
+
+    def __call__(self, text: str) -> Doc:
+        words: list[str] = []
+        spaces: list[bool] = []
+        for m in ZH_TOKEN.finditer(text):
+            piece = m.group()
+            if m.lastgroup == "space":
+                if words and not spaces[-1] and piece.startswith(" "):
+                    spaces[-1] = True
+                    piece = piece[1:]
+                if piece:
+                    words.append(piece)
+                    spaces.append(False)
+            elif m.lastgroup == "han":
+                for w in self._segment(piece):
+                    words.append(w)
+                    spaces.append(False)
+            else:
+                words.append(piece)
+                spaces.append(False)
+        return Doc(self.vocab, words=words, spaces=spaces)
+
+    def pipe(self, texts: Iterable[str], batch_size: int = 256) -> Iterator[Doc]:
+        for text in texts:
+            yield self(text)
 
 
 def _build_tokenizer(nlp: Language) -> Tokenizer:
@@ -75,14 +147,17 @@ def _build_tokenizer(nlp: Language) -> Tokenizer:
 #: English with the social-media rules of this module.
 DEFAULT_PROFILE: dict = {"language": "en", "rules": "social"}
 RULES = ("social", "none")
+#: Languages with social-media rules: their ``rules="social"`` tokenizer.
+SOCIAL_LANGUAGES = ("en", "zh")
 
 
 def make_nlp(language: str = "en", rules: str = "social") -> Language:
     """A blank spaCy pipeline for ``language``, with the social-media tokenizer rules.
 
     ``rules="social"`` replaces the tokenizer with this module's (handles, hashtags,
-    URLs, emoji, signatures) built on the language's own punctuation rules; ``"none"``
-    keeps spaCy's tokenizer for the language (e.g. ``zh``, character segmentation).
+    URLs, emoji, signatures): for Chinese :class:`ChineseSocialTokenizer`, for other
+    languages the English rules on the language's own punctuation rules; ``"none"``
+    keeps spaCy's tokenizer for the language (for ``zh``, one token per character).
 
     Examples
     --------
@@ -93,7 +168,9 @@ def make_nlp(language: str = "en", rules: str = "social") -> Language:
     if rules not in RULES:
         raise ModelError(Errors.E012.format(language=language, rules=rules, valid=RULES))
     nlp = spacy.blank(language)
-    if rules == "social":
+    if rules == "social" and language == "zh":
+        nlp.tokenizer = ChineseSocialTokenizer(nlp.vocab)
+    elif rules == "social":
         if not isinstance(nlp.tokenizer, Tokenizer):
             raise ModelError(Errors.E012.format(language=language, rules=rules, valid=RULES))
         nlp.tokenizer = _build_tokenizer(nlp)

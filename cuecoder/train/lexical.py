@@ -30,12 +30,12 @@ C_GRID: tuple[float, ...] = (0.3, 1.0, 3.0, 10.0)
 MIN_DF = 2  # an n-gram must occur in two training replies
 
 
-def make_vectorizer():
-    """scikit-learn's TF-IDF of word uni- and bigrams, as the lexical head scores it."""
+def make_vectorizer(token_pattern: str = TOKEN_PATTERN, n_max: int = 2):
+    """scikit-learn's TF-IDF of token 1..``n_max``-grams, as the lexical head scores it."""
     require("sklearn", "Training the lexical head")
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    return TfidfVectorizer(token_pattern=TOKEN_PATTERN, ngram_range=(1, 2), min_df=MIN_DF)
+    return TfidfVectorizer(token_pattern=token_pattern, ngram_range=(1, n_max), min_df=MIN_DF)
 
 
 def _logreg(C: float, seed: int):
@@ -52,6 +52,8 @@ class LexicalFit:
     models: dict[str, object]
     C: dict[str, float]
     oof: dict[str, np.ndarray] = field(default_factory=dict)
+    token_pattern: str = TOKEN_PATTERN
+    n_max: int = 2
 
     def predict_proba(self, texts) -> dict[str, np.ndarray]:
         X = self.vectorizer.transform(texts)
@@ -59,15 +61,22 @@ class LexicalFit:
 
 
 def fit_lexical(
-    texts: pd.Series, labels: pd.DataFrame, folds: np.ndarray, seed: int = 0
+    texts: pd.Series,
+    labels: pd.DataFrame,
+    folds: np.ndarray,
+    seed: int = 0,
+    token_pattern: str = TOKEN_PATTERN,
+    n_max: int = 2,
 ) -> LexicalFit:
-    """Fit per label, C by out-of-fold log-loss; keep the out-of-fold probabilities."""
+    """Fit per label, C by out-of-fold log-loss; keep the out-of-fold probabilities.
+    ``token_pattern`` and ``n_max`` are the head's (:data:`cuecoder.model.lexical.PROFILES`).
+    """
     texts = pd.Series(texts).reset_index(drop=True)
     fold_ids = np.unique(folds)
     fold_data = []
     for k in fold_ids:
         tr, va = folds != k, folds == k
-        vec = make_vectorizer()
+        vec = make_vectorizer(token_pattern, n_max)
         fold_data.append((tr, va, vec.fit_transform(texts[tr]), vec.transform(texts[va])))
     best_C, oof = {}, {}
     eps = 1e-7
@@ -85,10 +94,10 @@ def fit_lexical(
             if best is None or loss < best[0]:
                 best = (loss, C, p)
         best_C[label], oof[label] = best[1], best[2]
-    vec = make_vectorizer()
+    vec = make_vectorizer(token_pattern, n_max)
     X = vec.fit_transform(texts)
     models = {k: _logreg(best_C[k], seed).fit(X, labels[k].to_numpy()) for k in labels.columns}
-    return LexicalFit(vec, models, best_C, oof)
+    return LexicalFit(vec, models, best_C, oof, token_pattern, n_max)
 
 
 def choose_blend(
@@ -118,8 +127,8 @@ def write_lexical(folder: Path, fit: LexicalFit, file: str = "lexical.tsv") -> d
     table.to_csv(Path(folder) / file, sep="\t", index=False, float_format="%.17g")
     return {
         "file": file,
-        "token_pattern": TOKEN_PATTERN,
-        "n_max": 2,
+        "token_pattern": fit.token_pattern,
+        "n_max": fit.n_max,
         "intercepts": {k: float(m.intercept_[0]) for k, m in fit.models.items()},
         "C": fit.C,
     }
@@ -127,7 +136,12 @@ def write_lexical(folder: Path, fit: LexicalFit, file: str = "lexical.tsv") -> d
 
 def check_lexical_parity(folder: Path, entry: dict, fit: LexicalFit, texts) -> float:
     """Max |stored head - scikit-learn| over ``texts``; raises above ``PARITY_TOL``."""
-    head = LexicalHead(Path(folder) / entry["file"], entry["intercepts"], entry["token_pattern"])
+    head = LexicalHead(
+        Path(folder) / entry["file"],
+        entry["intercepts"],
+        entry["token_pattern"],
+        int(entry.get("n_max", 2)),
+    )
     ours = head.predict_proba(list(texts))
     ref = fit.predict_proba(list(texts))
     diff = max(float(np.abs(ours[:, j] - ref[k]).max()) for j, k in enumerate(head.labels))

@@ -34,11 +34,12 @@ from .. import __version__
 from .._optional import require
 from ..codebook import LABELS
 from ..coder import Featurizer
-from ..cues.evidence import LEXICONS_FILE, PATTERNS_FILE, read_lexicons
+from ..cues.evidence import data_files, read_lexicons
 from ..cues.features import FEATURE_NAMES
 from ..errors import CuecoderError, Errors
 from ..model.encoder import OnnxEncoder
 from ..model.folder import load_meta, write_meta
+from ..model.lexical import profile as lexical_profile
 from ..stats.agreement import binary_report, human_benchmark
 from .data import (
     brand_split,
@@ -75,6 +76,9 @@ class TrainConfig:
     encoder_source: str = "export"
     text_language: str = "en"
     text_rules: str = "social"
+    text_languages: list[str] = field(default_factory=list)
+    languages: list[str] = field(default_factory=list)
+    corpus_sources: list[str] = field(default_factory=lambda: ["twcs", "ibm"])
     head: str = "logreg"
     C: list[float] = field(default_factory=lambda: [0.01, 0.03, 0.1, 0.3, 1.0])
     use_features: bool = True
@@ -122,6 +126,8 @@ def load_training_data(cfg: TrainConfig) -> pd.DataFrame:
         real = load_real(
             _expand(cfg.real_labels), data_dir, _expand(cfg.recodes), _expand(cfg.adjudicated)
         )
+        if cfg.languages:
+            real = real[real["language"].isin(cfg.languages)].reset_index(drop=True)
         if cfg.max_real is not None:
             real = real.sample(n=min(cfg.max_real, len(real)), random_state=cfg.seed)
         real["split"] = brand_split(real["brand"], cfg.test_share, 0.0, cfg.seed).replace(
@@ -169,7 +175,12 @@ def fit_label(
     return head, C, threshold, info, oof
 
 
-def lexicon_baseline(rows: pd.DataFrame, featurizer: Featurizer, all_real: pd.DataFrame | None):
+def lexicon_baseline(
+    rows: pd.DataFrame,
+    featurizer: Featurizer,
+    all_real: pd.DataFrame | None,
+    language: str = "en",
+):
     """LIWC-style dictionary coder, 0/1 per label: responsiveness = a content word shared
     with the consumer message (a second-person pronoun when there is none), listening = a
     question mark, openness = a first-person singular pronoun, automated = the same
@@ -177,7 +188,7 @@ def lexicon_baseline(rows: pd.DataFrame, featurizer: Featurizer, all_real: pd.Da
     from ..cues.evidence import is_content_token
     from ..templates.normalize import normalize
 
-    lex = read_lexicons(LEXICONS_FILE)
+    lex = read_lexicons(data_files(language)[1])
     docs = featurizer.tokenize(rows["reply"])
     ctx = featurizer.tokenize_optional(rows["context"])
     counts = {}
@@ -192,20 +203,23 @@ def lexicon_baseline(rows: pd.DataFrame, featurizer: Featurizer, all_real: pd.Da
             out["responsiveness"][i] = any(is_content_token(t) and t.lower_ in shared for t in doc)
         else:
             out["responsiveness"][i] = any(w in lex["second"] for w in words)
-        out["listening"][i] = "?" in doc.text
+        out["listening"][i] = "?" in doc.text or "？" in doc.text
         out["openness"][i] = any(w in lex["first_singular"] for w in words)
         key = f"{rows['brand'].iat[i]}\x1f{normalize(doc.text)}"
         out["automated"][i] = counts.get(key, 0) >= 2
     return out
 
 
-def tfidf_baseline(train: pd.DataFrame, test: pd.DataFrame, seed: int) -> dict:
+def tfidf_baseline(
+    train: pd.DataFrame, test: pd.DataFrame, seed: int, language: str = "en"
+) -> dict:
     """TF-IDF + logistic regression per label: probabilities on ``test``."""
     require("sklearn", "The TF-IDF baseline")
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
 
-    vec = TfidfVectorizer(token_pattern=r"[A-Za-z0-9_]{2,}", ngram_range=(1, 2), min_df=2)
+    pattern, n_max = lexical_profile(language)
+    vec = TfidfVectorizer(token_pattern=pattern, ngram_range=(1, n_max), min_df=2)
     Xtr, Xte = vec.fit_transform(train["reply"]), vec.transform(test["reply"])
     out = {}
     for label in LABELS:
@@ -240,9 +254,12 @@ def train(config: Path | TrainConfig, output: Path | None = None) -> dict:
         shutil.rmtree(tmp)
     tmp.mkdir(parents=True)
     encoder_meta = _stage_encoder(cfg, tmp)
-    shutil.copy2(PATTERNS_FILE, tmp / "patterns.tsv")
-    shutil.copy2(LEXICONS_FILE, tmp / "lexicons.tsv")
+    patterns_file, lexicons_file = data_files(cfg.text_language)
+    shutil.copy2(patterns_file, tmp / "patterns.tsv")
+    shutil.copy2(lexicons_file, tmp / "lexicons.tsv")
     text_profile = {"language": cfg.text_language, "rules": cfg.text_rules}
+    if cfg.text_languages:
+        text_profile["languages"] = list(cfg.text_languages)
     encoder = OnnxEncoder.from_meta(tmp, encoder_meta)
     featurizer = Featurizer(encoder, tmp / "patterns.tsv", tmp / "lexicons.tsv", text_profile)
 
@@ -263,7 +280,11 @@ def train(config: Path | TrainConfig, output: Path | None = None) -> dict:
     lexical = lexical_test = None
     if cfg.lexical:
         lexical = fit_lexical(
-            rows.loc[is_train, "reply"], rows.loc[is_train, list(LABELS)], folds, cfg.seed
+            rows.loc[is_train, "reply"],
+            rows.loc[is_train, list(LABELS)],
+            folds,
+            cfg.seed,
+            *lexical_profile(cfg.text_language),
         )
         lexical_entry = write_lexical(tmp, lexical)
         lexical_entry["parity_max_abs_diff"] = check_lexical_parity(
@@ -303,7 +324,11 @@ def train(config: Path | TrainConfig, output: Path | None = None) -> dict:
         metrics["human_benchmark"] = human_benchmark(test, second, test_labels, LABELS)
 
     # every real reply (labelled or not): the corpus for template evidence and duplicates
-    corpus = real_replies(cfg.data_dir) if (is_real.any()) else None
+    corpus = None
+    if is_real.any():
+        corpus = real_replies(cfg.data_dir, sources=tuple(cfg.corpus_sources))
+        if cfg.languages:
+            corpus = corpus[corpus["language"].isin(cfg.languages)].reset_index(drop=True)
     corpus_params = None
     if cfg.corpus_evidence and corpus is not None:
         corpus_params, metrics["automated_with_corpus_evidence"] = fit_corpus_combination(
@@ -395,8 +420,8 @@ def fit_corpus_combination(rows, is_train, is_real, auto_oof, auto_test, corpus,
 
 def _baselines(rows, is_train, X, n_emb, featurizer, folds, corpus, cfg) -> dict:
     test = rows[~is_train]
-    lex = lexicon_baseline(test, featurizer, corpus)
-    tfidf = tfidf_baseline(rows[is_train], test, cfg.seed)
+    lex = lexicon_baseline(test, featurizer, corpus, cfg.text_language)
+    tfidf = tfidf_baseline(rows[is_train], test, cfg.seed, cfg.text_language)
     is_real = (rows["source"] != "written").to_numpy()
     out = {"lexicon": {}, "tfidf_logreg": {}, "embedding_only": {}}
     for label in LABELS:

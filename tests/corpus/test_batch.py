@@ -62,8 +62,13 @@ def test_clean_run_scores_every_good_row_once(clean, replies, corpus):
     assert table["id"].tolist() == replies["id"].astype(str).tolist()
     assert summary.rows_scored == len(replies) and summary.rows_quarantined == 3
     assert table.columns[:3].tolist() == ["id", "brand", "responsiveness"]
-    assert table[PROBS].notna().all().all()
-    assert ((table[PROBS] >= 0) & (table[PROBS] <= 1)).all().all()
+    read = table.loc[~table["unsupported_language"], PROBS]
+    assert read.notna().all().all()
+    assert ((read >= 0) & (read <= 1)).all().all()
+    # replies no loaded model reads are NaN, never "absent", and counted
+    unread = table.loc[table["unsupported_language"], PROBS]
+    assert unread.isna().all().all()
+    assert summary.rows_unsupported_language == len(unread)
     assert isinstance(json.loads(table["evidence"].iloc[0]), list)
     assert not parts_dir(summary.output).exists()
     bad = [json.loads(line) for line in quarantine_path(summary.output).read_text().splitlines()]
@@ -258,8 +263,16 @@ def test_corpus_evidence_combines_automated(corpus, coder, tmp_path):
     np.testing.assert_allclose(table["automated_corpus"], 1 / (1 + np.exp(-z)), rtol=1e-9)
     threshold = coder.threshold("automated_corpus")
     assert threshold == params["threshold"]
-    assert (table["automated_corpus_label"] == (table["automated_corpus"] >= threshold)).all()
-    assert (table["automated_label"] == (table["automated"] >= coder.thresholds["automated"])).all()
+    read = ~table["unsupported_language"]
+    assert (
+        table.loc[read, "automated_corpus_label"]
+        == (table.loc[read, "automated_corpus"] >= threshold)
+    ).all()
+    assert table.loc[~read, "automated_corpus_label"].isna().all()
+    assert (
+        table.loc[read, "automated_label"]
+        == (table.loc[read, "automated"] >= coder.thresholds["automated"])
+    ).all()
 
 
 def test_resume_redoes_a_chunk_whose_part_file_is_gone(clean, corpus, coder, tmp_path):
