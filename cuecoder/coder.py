@@ -241,8 +241,9 @@ class Coder:
         if len(X):
             for j, label in enumerate(self.labels):
                 sess = self.heads[label]
-                name = sess.get_inputs()[0].name
-                probs = sess.run(["probabilities"], {name: X.astype(np.float32)})[0]
+                name, kind = sess.get_inputs()[0].name, sess.get_inputs()[0].type
+                dtype = np.float64 if kind == "tensor(double)" else np.float32
+                probs = sess.run(["probabilities"], {name: X.astype(np.float32).astype(dtype)})[0]
                 out[:, j] = np.clip(probs[:, 1], 0.0, 1.0)
         return out
 

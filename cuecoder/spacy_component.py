@@ -7,24 +7,31 @@
 >>> sorted(doc._.cues)[:2]
 ['automated', 'automated_label']
 
-Sets ``doc._.cues`` (the four probabilities, ``interactivity`` and the boolean labels) and
-``doc.spans["cues"]`` (evidence spans labelled with sub-codes). Set ``doc._.context`` to
-the consumer message before the component runs to judge responsiveness against it.
-The factory ``cuecoder`` takes its scorer from the registered function
-``cuecoder.cues.v1`` (``[components.cuecoder.coder] @misc = "cuecoder.cues.v1"``); a change
-of behaviour gets a new version, ``cuecoder.cues.v2``, never a silent edit.
+Sets ``doc._.cues`` (the four probabilities, ``interactivity``, the labels, the reply's
+``language`` and ``unsupported_language``) and ``doc.spans["cues"]`` (evidence spans
+labelled with sub-codes). Set ``doc._.context`` to the consumer message before the
+component runs to judge responsiveness against it. Each Doc is scored by the model for
+its language (:meth:`cuecoder.coder.Coder.score`); in a language no loaded model reads,
+its probabilities are NaN and its labels None.
+
+The factory ``cuecoder`` takes its scorer from a registered function
+(``[components.cuecoder.coder] @misc = "cuecoder.cues.v2"``); a change of behaviour gets
+a new version, never a silent edit. ``cuecoder.cues.v2`` (the default) loads the shipped
+English and Chinese models; ``cuecoder.cues.v1`` the English model alone, as before.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
+import pandas as pd
 from spacy.language import Language
 from spacy.tokens import Doc, SpanGroup
 from spacy.util import registry
 
 from .codebook import COMPOSITES
 from .coder import Coder, load
+from .model.folder import DEFAULT_MODEL
 
 SPANS_KEY = "cues"
 
@@ -63,7 +70,9 @@ class CueComponent:
             row = row._asdict()
             doc._.cues = {
                 **{k: float(row[k]) for k in keys},
-                **{f"{k}_label": bool(row[f"{k}_label"]) for k in keys},
+                **{f"{k}_label": _label(row[f"{k}_label"]) for k in keys},
+                "language": row["language"],
+                "unsupported_language": bool(row["unsupported_language"]),
             }
             spans = []
             for ev in row["evidence"]:
@@ -76,16 +85,27 @@ class CueComponent:
         return docs
 
 
+def _label(value) -> bool | None:
+    return None if value is pd.NA else bool(value)
+
+
 @registry.misc("cuecoder.cues.v1")
 def cues_v1(model: str | None = None) -> Coder:
     """Version 1 of the cue scorer: a :class:`~cuecoder.coder.Coder` for ``model``
-    (a model folder, or None for the default model)."""
-    return load(model)
+    (a model folder, or None for the English default model)."""
+    return load(model if model is not None else DEFAULT_MODEL)
+
+
+@registry.misc("cuecoder.cues.v2")
+def cues_v2(models: list[str] | None = None) -> Coder:
+    """Version 2: replies routed by language to ``models`` (model folders, the first
+    primary), by default the shipped English and Chinese models."""
+    return load(models)
 
 
 @Language.factory(
     "cuecoder",
-    default_config={"coder": {"@misc": "cuecoder.cues.v1", "model": None}, "batch_size": 32},
+    default_config={"coder": {"@misc": "cuecoder.cues.v2", "models": None}, "batch_size": 32},
 )
 def make_cuecoder(nlp: Language, name: str, coder: Coder, batch_size: int) -> CueComponent:
     """The cue component; ``coder`` comes from the versioned ``cuecoder.cues.v1``."""

@@ -35,15 +35,22 @@ def make_head(kind: str = "logreg", C: float = 1.0, seed: int = 0):
     )
 
 
-def export_head(estimator, n_features: int, path: Path, opset: int = 17) -> Path:
-    """Write ``estimator`` as ONNX (float input ``X``, outputs ``label``, ``probabilities``)."""
+def export_head(
+    estimator, n_features: int, path: Path, opset: int = 17, double: bool = False
+) -> Path:
+    """Write ``estimator`` as ONNX (input ``X``, outputs ``label``, ``probabilities``).
+
+    The graph computes in float32 unless ``double``: float64 input and arithmetic, for
+    heads whose float32 rounding exceeds :data:`PARITY_TOL` (see :func:`export_faithful`).
+    """
     require("skl2onnx", "Exporting heads")
     from skl2onnx import to_onnx
-    from skl2onnx.common.data_types import FloatTensorType
+    from skl2onnx.common.data_types import DoubleTensorType, FloatTensorType
 
+    tensor = DoubleTensorType if double else FloatTensorType
     onx = to_onnx(
         estimator,
-        initial_types=[("X", FloatTensorType([None, n_features]))],
+        initial_types=[("X", tensor([None, n_features]))],
         options={id(estimator): {"zipmap": False}}
         if not hasattr(estimator, "steps")
         else {id(estimator.steps[-1][1]): {"zipmap": False}},
@@ -55,9 +62,11 @@ def export_head(estimator, n_features: int, path: Path, opset: int = 17) -> Path
 
 
 def onnx_proba(path: Path, X: np.ndarray) -> np.ndarray:
-    """Positive-class probability from an exported head."""
+    """Positive-class probability from an exported head (``X`` as float32, the design
+    matrix's type, cast to the head's input type)."""
     sess = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
-    return sess.run(["probabilities"], {"X": X.astype(np.float32)})[0][:, 1]
+    dtype = np.float64 if sess.get_inputs()[0].type == "tensor(double)" else np.float32
+    return sess.run(["probabilities"], {"X": X.astype(np.float32).astype(dtype)})[0][:, 1]
 
 
 def check_parity(estimator, path: Path, X: np.ndarray, tol: float = PARITY_TOL) -> float:
@@ -67,3 +76,17 @@ def check_parity(estimator, path: Path, X: np.ndarray, tol: float = PARITY_TOL) 
     if diff > tol:
         raise ModelError(Errors.E006.format(path=path, diff=diff, tol=tol))
     return diff
+
+
+def export_faithful(
+    estimator, X: np.ndarray, path: Path, tol: float = PARITY_TOL
+) -> tuple[Path, float, str]:
+    """Export ``estimator`` in float32, or in float64 when float32 misses the parity
+    tolerance; returns the path, the parity difference and the precision used."""
+    try:
+        export_head(estimator, X.shape[1], path)
+        return path, check_parity(estimator, path, X, tol), "float32"
+    except ModelError:
+        logger.info("%s: float32 export beyond %.0e, exporting in float64", path, tol)
+    export_head(estimator, X.shape[1], path, double=True)
+    return path, check_parity(estimator, path, X, tol), "float64"

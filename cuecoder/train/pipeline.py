@@ -49,7 +49,7 @@ from .data import (
     read_label_files,
     real_replies,
 )
-from .heads import check_parity, export_head, make_head
+from .heads import export_faithful, make_head
 from .lexical import check_lexical_parity, choose_blend, fit_lexical, write_lexical
 from .selection import best_threshold, grouped_folds
 
@@ -305,8 +305,11 @@ def train(config: Path | TrainConfig, output: Path | None = None) -> dict:
             oof = (1 - weight) * oof + weight * lexical.oof[label]
             lexical_entry["blend"][label] = weight
             info["lexical_C"] = lexical.C[label]
-        path = export_head(head, X.shape[1], tmp / "heads" / f"{label}.onnx")
-        info["parity_max_abs_diff"] = check_parity(head, path, X)
+        path, info["parity_max_abs_diff"], precision = export_faithful(
+            head, X, tmp / "heads" / f"{label}.onnx"
+        )
+        if precision != "float32":
+            info["precision"] = precision
         heads[label] = f"heads/{label}.onnx"
         thresholds[label] = round(thr, 6)
         fit_info[label] = info

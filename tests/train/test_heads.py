@@ -33,3 +33,23 @@ def test_parity_check_catches_a_wrong_head(tmp_path):
     path = export_head(other, 5, tmp_path / "wrong.onnx")
     with pytest.raises(ModelError, match=r"\[E006\] The stored head"):
         check_parity(head, path, X)
+
+
+def test_export_falls_back_to_float64_when_float32_misses_parity(tmp_path):
+    from cuecoder.train.heads import export_faithful
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(100, 400)).astype(np.float32)
+    y = (X[:, 0] + rng.normal(size=100) > 0).astype(int)
+    head = make_head("logreg", C=1e4).fit(X, y)
+    ref = head.predict_proba(X)[:, 1]  # as check_parity computes it
+    d32 = np.abs(onnx_proba(export_head(head, 400, tmp_path / "a.onnx"), X) - ref).max()
+    d64 = np.abs(
+        onnx_proba(export_head(head, 400, tmp_path / "b.onnx", double=True), X) - ref
+    ).max()
+    assert d64 < d32  # float64 arithmetic is the more faithful export
+    tol = (d32 + d64) / 2  # float32 misses it, float64 meets it
+    path, diff, precision = export_faithful(head, X, tmp_path / "h.onnx", tol=tol)
+    assert precision == "float64" and diff <= tol
+    path, _, precision = export_faithful(head, X, tmp_path / "h32.onnx", tol=1.0)
+    assert precision == "float32"
