@@ -64,7 +64,7 @@ ZH_TOKEN = re.compile(
     r"|(?P<handle>@[^\s@,.:;!?，。：；！？、()（）\[\]【】]{1,30})"
     rf"|(?P<emoji>{EMOJI})"
     rf"|(?P<han>[{HAN}]+)"
-    r"|(?P<word>[^\W_]+(?:['’.-][^\W_]+)*)"
+    rf"|(?P<word>[^\W_{HAN}]+(?:['’.-][^\W_{HAN}]+)*)"
     r"|(?P<other>.)",
     re.DOTALL,
 )
