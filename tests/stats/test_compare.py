@@ -83,7 +83,7 @@ def test_difference_over_accounts(profiles):
     assert np.isfinite(mega["diff"]) and np.isnan(mega.ci_low)
     assert len(t) == 10  # all pairs of 5 tiers
     adj = compare(profiles, measures=["interactivity_share"], pairs="adjacent", n_boot=100)
-    assert list(zip(adj.group_a, adj.group_b)) == [
+    assert list(zip(adj.group_a, adj.group_b, strict=True)) == [
         ("nano", "micro"),
         ("micro", "mid"),
         ("mid", "macro"),
