@@ -31,6 +31,48 @@ PREDICTION_ERROR_CAVEAT = (
 )
 
 
+def pooled_share(
+    k: np.ndarray, n: np.ndarray, n_boot: int = 2000, alpha: float = 0.05, seed: int = 0
+) -> tuple[float, float, float]:
+    """The share of all replies with a cue and its CI from a bootstrap over accounts.
+
+    Parameters
+    ----------
+    k, n : array-like
+        Per account: replies with the cue and replies scored.
+    n_boot, alpha, seed
+        Resamples of accounts, 1 - confidence level, seed.
+
+    Returns
+    -------
+    (float, float, float)
+        ``sum(k) / sum(n)`` and the percentile interval of that ratio over resampled
+        accounts (a cluster bootstrap: an account's replies stay together); NaN bounds
+        with fewer than 2 accounts.
+
+    Examples
+    --------
+    >>> share, low, high = pooled_share([5, 1, 0], [10, 10, 5], n_boot=500)
+    >>> round(share, 3), low <= share <= high
+    (0.24, True)
+    """
+    k = np.asarray(k, dtype=float)
+    n = np.asarray(n, dtype=float)
+    keep = n > 0
+    k, n = k[keep], n[keep]
+    share = float(k.sum() / n.sum()) if n.sum() > 0 else np.nan
+    if len(n) < 2:
+        return share, np.nan, np.nan
+    boot = np.empty(n_boot)
+    start = 0
+    for size, rng in resample_blocks(len(n), n_boot, seed):
+        idx = draw(len(n), size, rng)
+        boot[start : start + size] = k[idx].sum(axis=1) / n[idx].sum(axis=1)
+        start += size
+    low, high = interval(boot, share, "percentile", alpha)
+    return share, low, high
+
+
 def _measures(profiles: pd.DataFrame, by: str, measures: Sequence[str] | None) -> list[str]:
     if measures is not None:
         found = list(measures)
