@@ -32,6 +32,7 @@ from ..stats._checks import preview, require_columns
 from ..stats.aggregate import TEMPLATE_SHARE, finish_sums, group_sums, reply_measures
 from ..stats.compare import compare, group_means, outcome_regression, pooled_share
 from ..stats.tiers import KOC_BELOW, tiers
+from ..templates.normalize import normalize
 
 logger = logging.getLogger(__name__)
 
@@ -270,7 +271,7 @@ def _pick_examples(state: _Pass, k: int) -> pd.DataFrame:
         for kind, pool in (("clear", clear[: 4 * k]), ("near the threshold", near)):
             for p, _, record in pool:
                 p = p if kind == "clear" else -p
-                norm = " ".join(record[0].lower().split())
+                norm = normalize(record[0])  # one example per template
                 if norm in texts:
                     continue
                 chosen.append((kind, p, record))
@@ -309,6 +310,7 @@ def _model_info(model) -> dict:
         "version": meta["version"],
         "hash": token.rsplit(":", 1)[-1],
         "path": "default (bundled)" if model is None else str(path),
+        "thresholds": dict(meta.get("thresholds") or {}),
         "meta": meta,
     }
 

@@ -52,7 +52,7 @@ def prevalence_figure(prevalence: pd.DataFrame) -> Figure:
     ax.set_yticks(y, prevalence["name"].tolist())
     ax.set_xlim(0, 1)
     ax.set_xlabel("share of replies")
-    ax.legend(loc="lower right", frameon=False, fontsize=8)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.35), ncol=2, frameon=False, fontsize=8)
     fig.tight_layout()
     return fig
 
@@ -172,6 +172,6 @@ def to_svg(fig: Figure) -> str:
     """The figure as an inline ``<svg>`` element (no XML prolog, no external reference)."""
     buf = io.StringIO()
     with rc_context(RC):
-        fig.savefig(buf, format="svg", metadata={"Date": None})
+        fig.savefig(buf, format="svg", metadata={"Date": None}, bbox_inches="tight")
     text = buf.getvalue()
     return text[text.index("<svg") :]

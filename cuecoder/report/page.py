@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import html
 import math
+import re
 
+import numpy as np
 import pandas as pd
 
 from ..codebook import AUTOMATED_CORPUS, LABEL_OF
 from ..stats.aggregate import TEMPLATE_SHARE
+from ..templates.index import SLOT_MARKER
 from ..templates.page import STYLE as TEMPLATE_STYLE
 from ..templates.page import highlight_slots
 from .figures import to_svg
@@ -28,7 +31,7 @@ nav a{margin-right:.9rem;color:#3b6ea8;text-decoration:none;font-size:.9rem}
 section{margin:2rem 0}
 table{border-collapse:collapse;font-size:.85rem;margin:.6rem 0}
 th,td{border-bottom:1px solid #e3e3e3;padding:.2rem .5rem;text-align:left;vertical-align:top}
-td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
+td.num,th.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 .note{background:#fff7e0;border-left:3px solid #d9822b;padding:.4rem .7rem;margin:.6rem 0}
 .advice{background:#eef5ff;border-left:3px solid #3b6ea8;padding:.4rem .7rem;margin:.6rem 0}
 .reply{margin:.5rem 0;padding:.5rem .7rem;background:#f7f7f7;border-radius:4px;
@@ -70,6 +73,8 @@ def _fmt(value, kind: str = "") -> str:
         return "–"
     if kind == "pct":
         return f"{value:.1%}"
+    if kind == "pct0":
+        return f"{value:.0%}"
     if kind == "p":
         return "< .001" if value < 0.001 else f"{value:.3f}".lstrip("0")
     if kind == "3":
@@ -320,29 +325,7 @@ def _tiers(report) -> str:
         ),
     ]
     if report.comparison is not None:
-        c = report.comparison.dropna(subset=["diff"])
-        names = {f"{m}_share": m for m in ("responsiveness", "listening", "openness", "automated")}
-        rows = [
-            [
-                r.measure.removesuffix("_share").replace("_", " ")
-                if r.measure in names or r.measure.endswith("_share")
-                else r.measure,
-                f"{r.group_b} − {r.group_a}",
-                f"{_fmt(int(r.n_b))} / {_fmt(int(r.n_a))}",
-                f"{r.diff:+.1%}",
-                _ci(r.ci_low, r.ci_high),
-                _fmt(r.pval, "p"),
-            ]
-            for r in c.itertuples(index=False)
-        ]
-        parts.append(
-            "<h3>Neighbouring tiers compared</h3><p class='meta'>Difference of mean account "
-            "shares, bootstrap over accounts within each tier; p-values uncorrected for the "
-            "number of comparisons. Every pair: <code>cuecoder.stats.compare</code>.</p>"
-            + _table(
-                ["measure", "difference", "accounts", "diff", "95% CI", "p"], rows, {2, 3, 4, 5}
-            )
-        )
+        parts.append(_comparison(report.comparison))
     if report.outcome is not None:
         o = report.outcome
         rows = [
@@ -366,6 +349,48 @@ def _tiers(report) -> str:
     return "".join(parts)
 
 
+COMPARED = {
+    "interactivity_share": "interaction",
+    "responsiveness_share": "responsiveness",
+    "listening_share": "listening",
+    "openness_share": "openness",
+    f"{AUTOMATED_CORPUS}_share": "automated (corpus)",
+    TEMPLATE_SHARE: "in a template",
+}
+
+
+def _comparison(c: pd.DataFrame) -> str:
+    """Neighbouring tiers, one row per pair, one column per measure: diff [CI]."""
+    measures = [m for m in COMPARED if m in set(c["measure"])]
+    pairs = list(dict.fromkeys(zip(c["group_a"], c["group_b"], strict=True)))
+    rows = []
+    for a, b in pairs:
+        sub = c[(c["group_a"] == a) & (c["group_b"] == b)].set_index("measure")
+        first = sub.iloc[0]
+        row = [f"{b} − {a}", f"{int(first.n_b)} / {int(first.n_a)}"]
+        for m in measures:
+            r = sub.loc[m]
+            if not np.isfinite(r["diff"]):
+                row.append("–")
+                continue
+            mark = " *" if np.isfinite(r.ci_low) and (r.ci_low > 0 or r.ci_high < 0) else ""
+            row.append(f"{r['diff']:+.0%} {_ci(r.ci_low, r.ci_high, 'pct0')}{mark}")
+        rows.append(row)
+    return (
+        "<h3>Neighbouring tiers compared</h3><p class='meta'>Difference of mean account "
+        "shares (later tier minus earlier), 95% CI from a bootstrap over accounts within "
+        "each tier; * marks an interval that excludes 0 (uncorrected for the number of "
+        "comparisons; with a handful of accounts per tier, bootstrap intervals are too "
+        "narrow). Every pair and measure with p-values: <code>cuecoder.stats.compare</code>."
+        "</p>"
+        + _table(
+            ["tiers", "accounts"] + [COMPARED[m] for m in measures],
+            rows,
+            numeric=set(range(1, len(measures) + 2)),
+        )
+    )
+
+
 def _templates(report) -> str:
     t = report.templates
     o = report.overview
@@ -381,6 +406,8 @@ def _templates(report) -> str:
         "with their slots in <span class='slot'>yellow</span>:</p>"
     ]
     for r in t.itertuples(index=False):
+        if isinstance(r.template, str) and not re.search(r"\w", SLOT_MARKER.sub("", r.template)):
+            continue  # a template of slots only (an emoji, a handle) says nothing
         body = highlight_slots(r.template) if isinstance(r.template, str) else esc(r.template_id)
         parts.append(
             f"<div class='tpl'>{body}<div class='meta'>{esc(r.template_id)}: {r.replies:,} "
@@ -403,9 +430,13 @@ def _examples(report) -> str:
         parts.append(f"<h3>{esc(cue)}</h3>")
         for r in group.itertuples(index=False):
             who = f"{r.account}, " if r.account else ""
+            kind = r.kind
+            threshold = report.overview["model"].get("thresholds", {}).get(cue)
+            if kind != "clear" and threshold is not None:
+                kind = f"{kind} {threshold:.2f}"
             parts.append(
                 f"<div class='reply'>{highlight_evidence(r.text, r.evidence, cue)}</div>"
-                f"<div class='meta'>{esc(who)}p = {r.probability:.2f} ({esc(r.kind)})</div>"
+                f"<div class='meta'>{esc(who)}p = {r.probability:.2f} ({esc(kind)})</div>"
             )
     return "".join(parts)
 

@@ -1,0 +1,68 @@
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from cuecoder.cli import app
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "report"))
+from conftest import make_scored  # noqa: E402
+
+runner = CliRunner()
+
+
+def plain(text: str) -> str:
+    return re.sub(r"\x1b\[[0-9;]*m", "", text)
+
+
+def test_report_command_writes_one_html(tmp_path):
+    scored = tmp_path / "scored.csv"
+    make_scored().to_csv(scored, index=False)
+    accounts = tmp_path / "accounts.csv"
+    accounts.write_text("handle,fans\nbrandA,2000000\nnano1,500\nmicro1,10000\nsolo,\n")
+    out = tmp_path / "report.html"
+    result = runner.invoke(
+        app,
+        [
+            "report",
+            str(scored),
+            "--accounts",
+            str(accounts),
+            "--key",
+            "account",
+            "--followers",
+            "fans",
+            "--out",
+            str(out),
+            "--n-boot",
+            "100",
+        ],
+    )
+    # the accounts table names its key 'handle': one line, exit 1
+    assert result.exit_code == 1 and "[E101]" in plain(result.output)
+    assert "Traceback" not in result.output
+    accounts.write_text("account,fans\nbrandA,2000000\nnano1,500\nmicro1,10000\nsolo,\n")
+    result = runner.invoke(
+        app,
+        [
+            "report",
+            str(scored),
+            "--accounts",
+            str(accounts),
+            "--followers",
+            "fans",
+            "--out",
+            str(out),
+            "--n-boot",
+            "100",
+        ],
+    )
+    text = plain(result.output)
+    assert result.exit_code == 0, text
+    assert "W350" in text and "Report of 10 replies from 4 accounts" in text
+    html = out.read_text(encoding="utf-8")
+    assert html.startswith("<!doctype html>") and "<script" not in html.lower()
+    assert "cuecoder report" in html and "--followers fans" in html  # the command
