@@ -41,7 +41,8 @@ window.addEventListener("load", () => {
   const out = {
     access: !!d,
     sections: d ? [...d.querySelectorAll("section")].map(s => [s.id, seen(s)]) : [],
-    plots: d ? [...d.querySelectorAll("figure svg")].map(s => [s.closest("figure").id, seen(s)]) : [],
+    plots: d ? [...d.querySelectorAll("figure svg")]
+      .map(s => [s.closest("figure").id, seen(s)]) : [],
     scripts: d ? d.querySelectorAll("script").length : -1,
     replies: d ? [...d.querySelectorAll(".reply")].map(e => {
       const c = e.cloneNode(true);  // the text as read, without the sub-code tags
