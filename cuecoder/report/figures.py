@@ -52,8 +52,8 @@ def prevalence_figure(prevalence: pd.DataFrame) -> Figure:
     ax.set_yticks(y, prevalence["name"].tolist())
     ax.set_xlim(0, 1)
     ax.set_xlabel("share of replies")
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.35), ncol=2, frameon=False, fontsize=8)
-    fig.tight_layout()
+    fig.legend(loc="lower center", ncol=2, frameon=False, fontsize=8)
+    fig.tight_layout(rect=(0, 0.5 / fig.get_figheight(), 1, 1))
     return fig
 
 

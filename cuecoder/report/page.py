@@ -40,6 +40,7 @@ mark{border-radius:3px;padding:0 .15rem}
 mark.responsiveness{background:#cfe8cf}mark.listening{background:#c9e4ff}
 mark.openness{background:#ffd6e0}mark.automated{background:#ffe08a}
 mark sup{font-size:.65rem;color:#555;margin-left:.15rem}
+.wide{overflow-x:auto}
 figure{margin:.6rem 0}figure svg{max-width:100%;height:auto}
 code{background:#f0f0f0;padding:0 .25rem;border-radius:3px}
 .cmd{font-family:monospace;white-space:pre-wrap;overflow-wrap:anywhere}
@@ -110,7 +111,10 @@ def _table(header: list[str], rows: list[list], numeric: set[int] | None = None)
         + "</tr>"
         for row in rows
     )
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    return (
+        f"<div class='wide'><table><thead><tr>{head}</tr></thead>"
+        f"<tbody>{body}</tbody></table></div>"
+    )
 
 
 def _figure(report, name: str, caption: str) -> str:
@@ -177,7 +181,10 @@ def _overview(report) -> str:
     m = o["model"]
     rows = [
         ["Scored replies (rows)", _fmt(o["rows"])],
-        ["Accounts", _fmt(o["accounts"]) if o["accounts"] is not None else "no account column"],
+        [
+            f"Accounts ({report.settings['key']})" if report.settings.get("key") else "Accounts",
+            _fmt(o["accounts"]) if o["accounts"] is not None else "no account column",
+        ],
         [
             "Platforms",
             ", ".join(f"{k}: {v:,}" for k, v in o["platforms"].items()) or "no platform column",

@@ -121,3 +121,16 @@ def test_outcome_regression_matches_statsmodels(profiles):
     assert t.loc["nano", "ci_low"] < slope < t.loc["nano", "ci_high"]
     assert np.isnan(t.loc["mid", "coef"]) and t.loc["mid", "n"] == 0
     assert "cuecoder validate" in t.attrs["caveat"]
+
+
+@pytest.mark.parametrize("module", ["tiers", "compare", "intervals"])
+def test_docstring_examples_run(module):
+    import doctest
+    import importlib
+    import warnings
+
+    mod = importlib.import_module(f"cuecoder.stats.{module}")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the tiers example warns (W350) on purpose
+        result = doctest.testmod(mod, optionflags=doctest.NORMALIZE_WHITESPACE | doctest.ELLIPSIS)
+    assert result.failed == 0 and result.attempted > 0
