@@ -264,7 +264,9 @@ class _Pass:
 def _pick_examples(state: _Pass, k: int) -> pd.DataFrame:
     rows = []
     for cue in state.cues:
-        clear = sorted(state.top[cue], key=lambda t: (-t[0], -t[1]))
+        # the clearest, and among equally clear ones (to two decimals) the shorter: a
+        # long reply full of evidence is the easiest to call and the hardest to read
+        clear = sorted(state.top[cue], key=lambda t: (-round(t[0], 2), len(t[2][0]), -t[1]))
         near = sorted(state.edge[cue], key=lambda t: (-t[0], -t[1]))  # lowest prob first
         chosen: list[tuple[str, float, tuple]] = []
         texts: set[str] = set()

@@ -47,6 +47,9 @@ code{background:#f0f0f0;padding:0 .25rem;border-radius:3px}
 """
 )
 
+#: Below this many accounts a tier's bootstrap interval is flagged as unreliable.
+FEW_ACCOUNTS = 5
+
 SECTIONS = (
     ("overview", "Overview"),
     ("prevalence", "Cue prevalence"),
@@ -253,11 +256,24 @@ def _prevalence(report) -> str:
         rows,
         numeric={1, 2, 3, 4, 5, 6},
     )
+    if report.settings.get("key"):
+        intro = (
+            "<p>Share of scored replies the model labels with each cue. The Wilson interval "
+            "treats replies as independent; the interval over accounts resamples whole "
+            "accounts, so it is the one to quote when replies of one account resemble each "
+            "other (they do). Neither covers the model's coding error (see Model validity)."
+            "</p>"
+        )
+    else:
+        intro = (
+            "<p>Share of scored replies the model labels with each cue, with the Wilson "
+            "interval, which treats replies as independent. Without an account column "
+            "there is no interval over accounts; replies of one sender resemble each other, "
+            "so the Wilson interval is too narrow. Neither covers the model's coding error "
+            "(see Model validity).</p>"
+        )
     return (
-        "<p>Share of scored replies the model labels with each cue. The Wilson interval "
-        "treats replies as independent; the interval over accounts resamples whole "
-        "accounts, so it is the one to quote when replies of one account resemble each "
-        "other (they do). Neither covers the model's coding error (see Model validity).</p>"
+        intro
         + _figure(report, "prevalence", "Share of replies with each cue and its 95% CIs.")
         + table
     )
@@ -320,6 +336,7 @@ def _tiers(report) -> str:
         rows.append(
             ["(no tier)", _fmt(no_tier), _fmt(int(a.loc[a["tier"].isna(), "n_replies"].sum()))]
         )
+    few = [str(t) for t, r in counts.iterrows() if 0 < r.accounts < FEW_ACCOUNTS]
     scheme = s["scheme"] if isinstance(s["scheme"], str) else "custom"
     parts = [
         f"<p>Accounts by tier ({esc(scheme)} scheme on <code>{esc(s['followers'])}</code>). "
@@ -327,6 +344,14 @@ def _tiers(report) -> str:
         "its 95% CI comes from a bootstrap over the tier's accounts. A hollow point is a "
         "tier with one account (no interval); an empty tier has no point.</p>",
         _table(["tier", "accounts", "replies"], rows, numeric={1, 2}),
+        (
+            f"<p class='note'>Fewer than {FEW_ACCOUNTS} accounts in {', '.join(few)}: a "
+            "bootstrap over so few accounts gives intervals that are too narrow (two "
+            "accounts allow three distinct means). Read these tiers as descriptions, not "
+            "estimates.</p>"
+            if few
+            else ""
+        ),
         _figure(
             report, "tiers", "Mean account share per tier with 95% CIs (bootstrap over accounts)."
         ),
@@ -413,12 +438,13 @@ def _templates(report) -> str:
         "with their slots in <span class='slot'>yellow</span>:</p>"
     ]
     for r in t.itertuples(index=False):
+        by = f" from {r.accounts:,} account(s)" if report.settings.get("key") else ""
         if isinstance(r.template, str) and not re.search(r"\w", SLOT_MARKER.sub("", r.template)):
             continue  # a template of slots only (an emoji, a handle) says nothing
         body = highlight_slots(r.template) if isinstance(r.template, str) else esc(r.template_id)
         parts.append(
             f"<div class='tpl'>{body}<div class='meta'>{esc(r.template_id)}: {r.replies:,} "
-            f"replies from {r.accounts:,} account(s)</div></div>"
+            f"replies{by}</div></div>"
         )
     return "".join(parts)
 
