@@ -166,9 +166,7 @@ class Errors(metaclass=_WithCodes):
         "Unknown tier scheme {value!r}; valid: {valid}, or a dict of tier name -> lowest "
         "follower count, e.g. {{'small': 0, 'large': 50000}}."
     )
-    E351 = (
-        "Tier cut-offs must start at 0 and increase strictly, one per tier; got {cutoffs}."
-    )
+    E351 = "Tier cut-offs must start at 0 and increase strictly, one per tier; got {cutoffs}."
     E352 = (
         "Key '{key}' is not unique in the accounts table ({n} duplicated values, e.g. "
         "{examples}); give one row per account."

@@ -10,6 +10,7 @@ from scipy import stats as sps
 
 from cuecoder.errors import CuecoderError
 from cuecoder.stats import compare, group_means, outcome_regression
+from cuecoder.stats.compare import pooled_share
 
 
 @pytest.fixture()
@@ -93,9 +94,30 @@ def test_difference_over_accounts(profiles):
 
 def test_replies_per_account_do_not_weigh(profiles):
     a = compare(profiles, measures=["interactivity_share"], n_boot=200)
-    heavy = profiles.assign(n_replies=profiles["n_replies"] * 1000)
+    rng = np.random.default_rng(11)
+    heavy = profiles.assign(n_replies=rng.permutation(profiles["n_replies"].to_numpy()) ** 2)
     b = compare(heavy, measures=["interactivity_share"], n_boot=200)
     pd.testing.assert_frame_equal(a, b)
+
+
+def test_pooled_share_against_scipy_paired_bootstrap():
+    rng = np.random.default_rng(4)
+    n = rng.integers(1, 200, 60)
+    k = rng.binomial(n, rng.beta(2, 5, 60))
+    share, low, high = pooled_share(k, n, n_boot=5000, seed=1)
+    assert share == pytest.approx(k.sum() / n.sum())
+    ref = sps.bootstrap(
+        (k, n),
+        lambda a, b: a.sum() / b.sum(),
+        paired=True,
+        vectorized=False,
+        n_resamples=5000,
+        method="percentile",
+        random_state=np.random.default_rng(2),
+    ).confidence_interval
+    assert low == pytest.approx(ref.low, abs=0.01)
+    assert high == pytest.approx(ref.high, abs=0.01)
+    assert np.isnan(pooled_share([3], [10])[1])  # one account: no interval
 
 
 def test_compare_needs_two_groups(profiles):

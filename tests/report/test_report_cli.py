@@ -1,15 +1,12 @@
+"""``cuecoder report``: one HTML file, user errors as one line (the command of cuecoder.cli)."""
+
 from __future__ import annotations
 
 import re
-import sys
-from pathlib import Path
 
 from typer.testing import CliRunner
 
 from cuecoder.cli import app
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "report"))
-from conftest import make_scored  # noqa: E402
 
 runner = CliRunner()
 
@@ -18,9 +15,9 @@ def plain(text: str) -> str:
     return re.sub(r"\x1b\[[0-9;]*m", "", text)
 
 
-def test_report_command_writes_one_html(tmp_path):
-    scored = tmp_path / "scored.csv"
-    make_scored().to_csv(scored, index=False)
+def test_report_command_writes_one_html(scored, tmp_path):
+    scored_frame, scored = scored, tmp_path / "scored.csv"
+    scored_frame.to_csv(scored, index=False)
     accounts = tmp_path / "accounts.csv"
     accounts.write_text("handle,fans\nbrandA,2000000\nnano1,500\nmicro1,10000\nsolo,\n")
     out = tmp_path / "report.html"
