@@ -166,6 +166,25 @@ class Errors(metaclass=_WithCodes):
         "give one survey row per {key}."
     )
     E316 = "Unknown moderator value(s) {values}: give numbers, e.g. [0, 1] for automated."
+    # tiers, account profiles, comparisons, the corpus report (E350-E379)
+    E350 = (
+        "Unknown tier scheme {value!r}; valid: {valid}, or a dict of tier name -> lowest "
+        "follower count, e.g. {{'small': 0, 'large': 50000}}."
+    )
+    E351 = "Tier cut-offs must start at 0 and increase strictly, one per tier; got {cutoffs}."
+    E352 = (
+        "Key '{key}' is not unique in the accounts table ({n} duplicated values, e.g. "
+        "{examples}); give one row per account."
+    )
+    E353 = (
+        "Grouping column '{column}' has {n} group(s) with accounts ({groups}); a comparison "
+        "needs at least 2."
+    )
+    E354 = (
+        "No accounts of the scored table are in the accounts table (key '{key}'): scored "
+        "keys look like {left}, account keys like {right}."
+    )
+    E355 = "The scored table has no rows: nothing to report (read {path})."
 
 
 class Warnings(metaclass=_WithCodes):
@@ -179,4 +198,13 @@ class Warnings(metaclass=_WithCodes):
     W121 = (
         "languages='any': {n} of {total} replies in languages no loaded model reads "
         "({languages}) were scored by '{model}' anyway; their scores are not validated."
+    )
+    # tiers and the corpus report (W350-W379)
+    W350 = (
+        "{n} of {total} accounts have a missing or non-numeric follower count in '{column}' "
+        "(e.g. {examples}); they are in no tier (tier is missing)."
+    )
+    W351 = (
+        "{n} of {total} scored accounts are not in the accounts table (e.g. {examples}); "
+        "they are in no tier."
     )

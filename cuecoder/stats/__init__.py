@@ -1,14 +1,21 @@
-"""Statistics on coded cues: aggregation, mediation, moderated mediation and SEM."""
+"""Statistics on coded cues: aggregation, tiers and group comparisons, mediation,
+moderated mediation and SEM."""
 
 from __future__ import annotations
 
 from cuecoder.stats.aggregate import aggregate, join_survey
+from cuecoder.stats.compare import compare, group_means, outcome_regression
 from cuecoder.stats.mediation import mediate
 from cuecoder.stats.sem import SEMResult, fit_indices, mediation_model, sem, sem_by_cue
+from cuecoder.stats.tiers import tiers
 
 __all__ = [
     "SEMResult",
     "aggregate",
+    "compare",
+    "group_means",
+    "outcome_regression",
+    "tiers",
     "fit_indices",
     "join_survey",
     "mediate",
