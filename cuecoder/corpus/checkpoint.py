@@ -26,7 +26,8 @@ MANIFEST = "manifest.jsonl"
 
 def model_token(coder) -> str:
     """Names the loaded models (the language routes too): a resumed run must use them."""
-    models = [coder, *(m for m in dict.fromkeys(coder.routes.values()) if m is not coder)]
+    routes = getattr(coder, "routes", {})  # anything with a .meta names one model
+    models = [coder, *(m for m in dict.fromkeys(routes.values()) if m is not coder)]
     files = json.dumps([m.meta.get("files", {}) for m in models], sort_keys=True)
     if len(models) == 1:  # the token of one model as before
         files = json.dumps(coder.meta.get("files", {}), sort_keys=True)
