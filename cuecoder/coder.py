@@ -331,7 +331,8 @@ class Coder:
             reads gets NaN probabilities, missing (``<NA>``) labels and
             ``unsupported_language`` True, never "absent". Replies without letters
             (``"und"``: emoji, punctuation) go to this model. ``"any"`` scores those
-            replies with this model too, with a warning.
+            replies with this model too, with a warning (``unsupported_language`` stays
+            True: their scores are not validated).
 
         Returns
         -------
@@ -435,9 +436,12 @@ class Coder:
 
 
 def blank_unsupported(table: pd.DataFrame) -> pd.DataFrame:
-    """Label columns as nullable booleans, missing (``<NA>``) where
-    ``unsupported_language`` is True: a reply no model could read is never "absent"."""
-    mask = table["unsupported_language"].to_numpy(dtype=bool)
+    """Label columns as nullable booleans, missing (``<NA>``) for replies in an
+    unsupported language that were not scored: a reply no model could read is never
+    "absent"."""
+    # with languages="any" such replies are scored: their labels stay
+    unscored = table[[c for c in table.columns if f"{c}_label" in table.columns]].isna().all(axis=1)
+    mask = table["unsupported_language"].to_numpy(dtype=bool) & unscored.to_numpy()
     for column in [c for c in table.columns if c.endswith("_label")]:
         values = pd.array(table[column].to_numpy(dtype=bool, na_value=False), dtype="boolean")
         values[mask] = pd.NA

@@ -9,7 +9,9 @@ import pandas as pd
 from ..codebook import LABELS
 
 LIMITS = """\
-- English only: the encoder (all-MiniLM-L6-v2) was trained on English text.
+- English only: the encoder (all-MiniLM-L6-v2) was trained on English text; replies
+  detected as another language are flagged (`unsupported_language`) unless a model for
+  their language is loaded beside this one (the shipped Chinese model is).
 - Real training replies are customer-support tweets (TWCS 2017, IBM 2019-20): openness is
   rare there, so its held-out figures rest on few positives; the written corpus adds
   influencer and non-Twitter replies, but those are written for this project, not scraped.
@@ -44,14 +46,41 @@ def _table(block: dict) -> str:
     return "\n".join(lines)
 
 
+ZH_LIMITS = """\
+- Chinese only, trained on one kind of text: Weibo customer-service turns of 2013-16
+  (STC-3), mostly telecom, phone and travel helpdesks. Influencer and e-commerce replies
+  (Douyin, Xiaohongshu) were not in the training data; check the model on a hand-coded
+  sample of your own corpus before relying on it there.
+- The encoder (all-MiniLM-L6-v2) was trained on English text and reads Chinese as
+  characters: most of what this model knows comes from the Chinese codebook features
+  (jieba words, `patterns.tsv`) and the character n-gram lexical head. No multilingual
+  encoder with its weights installs offline (see `docs/languages.md`).
+- Openness is rare in helpdesk replies (under 2% of the coded turns): its figures rest on
+  few positives.
+- A single reply often cannot show that it is a template: score a corpus with
+  `corpus_evidence=True` (or `cuecoder score`) to use repeats across replies.
+"""
+#: The "Known limits" of a model card by the model's text language.
+LIMITS_BY_LANGUAGE = {"en": LIMITS, "zh": ZH_LIMITS}
+LANGUAGE_NAMES = {"en": "English", "zh": "Chinese"}
+
+
 def write_card(folder: Path, meta: dict, rows: pd.DataFrame) -> Path:
     """Write ``README.md`` for the model folder: data, split, figures, limits."""
     metrics = meta["metrics"]
+    text = meta.get("text") or {}
+    language = text.get("language", "en")
+    languages = text.get("languages") or [language]
+    named = ", ".join(LANGUAGE_NAMES.get(code, code) for code in languages)
     parts = [
         f"# {meta['name']} {meta['version']}",
         "",
         "Codes brand and influencer replies for the four labels of the cuecoder codebook "
         "(responsiveness, listening, openness, automated). Inference: onnxruntime only.",
+        "",
+        f"**Language: {named}** (`meta.json` `text`). Each reply's language is detected; "
+        "this model scores the replies in its language, and replies in a language no "
+        "loaded model reads get NaN scores and `unsupported_language` True.",
         "",
         "## Training data",
         "",
@@ -105,6 +134,28 @@ def write_card(folder: Path, meta: dict, rows: pd.DataFrame) -> Path:
             *lines,
             "",
         ]
+    if metrics.get("bilingual"):
+        bilingual = metrics["bilingual"]
+        lines = [
+            "| label | alpha, this model vs codes | alpha, translation model vs codes | "
+            "alpha between the two models |",
+            "| --- | --- | --- | --- |",
+        ]
+        for label, m in bilingual["labels"].items():
+            lines.append(
+                f"| {label} | {m['alpha_model']:.3f} | {m['alpha_translation_model']:.3f} | "
+                f"{m['alpha_between']:.3f} |"
+            )
+        parts += [
+            "### Bilingual check",
+            "",
+            f"The {bilingual['n']} test replies that were also translated: this model on the "
+            "original, the model of the translation's language on the translation (one code "
+            "labels both).",
+            "",
+            *lines,
+            "",
+        ]
     for name, block in metrics.get("baselines", {}).items():
         parts += [f"### Baseline: {name}", "", _table(block), ""]
     parts += [
@@ -116,8 +167,9 @@ def write_card(folder: Path, meta: dict, rows: pd.DataFrame) -> Path:
         f"{len(meta['features'])} codebook features; thresholds {meta['thresholds']}.",
         *(
             [
-                "- Lexical head: word uni- and bigram TF-IDF with a logistic regression per "
-                f"label (`{meta['lexical']['file']}`, readable: one weight per n-gram), blended "
+                f"- Lexical head: {_ngrams(meta['lexical'])} TF-IDF with a logistic regression "
+                f"per label (`{meta['lexical']['file']}`, readable: one weight per n-gram), "
+                "blended "
                 "into each label's probability with the weight chosen out of fold: "
                 f"{meta['lexical']['blend']}."
             ]
@@ -127,11 +179,19 @@ def write_card(folder: Path, meta: dict, rows: pd.DataFrame) -> Path:
         "",
         "## Known limits",
         "",
-        LIMITS,
+        LIMITS_BY_LANGUAGE.get(language, LIMITS),
     ]
     path = Path(folder) / "README.md"
     path.write_text("\n".join(parts), encoding="utf-8")
     return path
+
+
+def _ngrams(lexical: dict) -> str:
+    n_max = int(lexical.get("n_max", 2))
+    if n_max == 2 and "\\u4e00" not in lexical.get("token_pattern", ""):
+        return "word uni- and bigram"
+    unit = "character" if "\\u4e00" in lexical.get("token_pattern", "") else "word"
+    return f"{unit} 1-{n_max}-gram"
 
 
 def _has_tabulate() -> bool:

@@ -42,6 +42,7 @@ from ..model.folder import load_meta, write_meta
 from ..model.lexical import profile as lexical_profile
 from ..stats.agreement import binary_report, human_benchmark
 from .data import (
+    apply_recodes,
     brand_split,
     data_hash,
     load_real,
@@ -73,6 +74,8 @@ class TrainConfig:
     max_written: int | None = None
     max_real: int | None = None
     second_coding: list[str] = field(default_factory=list)
+    second_recodes: list[str] = field(default_factory=list)
+    bilingual_model: str | None = None
     encoder_source: str = "export"
     text_language: str = "en"
     text_rules: str = "social"
@@ -323,8 +326,13 @@ def train(config: Path | TrainConfig, output: Path | None = None) -> dict:
             auto_oof, auto_test = oof, (p if len(test) else None)
 
     if cfg.second_coding and len(test):
-        second = read_label_files(_expand(cfg.second_coding))
-        metrics["human_benchmark"] = human_benchmark(test, second, test_labels, LABELS)
+        second = apply_recodes(
+            read_label_files(_expand(cfg.second_coding)), _expand(cfg.second_recodes)
+        )
+        # the first coding as coded (with its recodes), before adjudication
+        first = apply_recodes(read_label_files(_expand(cfg.real_labels)), _expand(cfg.recodes))
+        first = test[["item_id"]].merge(first, on="item_id", how="left")
+        metrics["human_benchmark"] = human_benchmark(first, second, test_labels, LABELS)
 
     # every real reply (labelled or not): the corpus for template evidence and duplicates
     corpus = None
@@ -376,6 +384,21 @@ def train(config: Path | TrainConfig, output: Path | None = None) -> dict:
 
     write_card(tmp, meta, rows)
     meta = write_meta(tmp, meta)
+    if cfg.bilingual_model and len(test):
+        from ..coder import Coder
+        from .bilingual import language_report
+
+        report = language_report(
+            Coder(tmp),
+            Coder(Path(cfg.bilingual_model)),
+            test,
+            _expand(cfg.real_labels),
+            cfg.data_dir,
+            _expand(cfg.recodes),
+        )
+        meta["metrics"]["bilingual"] = report.get("bilingual")
+        write_card(tmp, meta, rows)
+        meta = write_meta(tmp, meta)
     if out.exists():
         shutil.rmtree(out)
     tmp.rename(out)

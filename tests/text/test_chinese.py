@@ -35,7 +35,11 @@ def test_social_units_stay_whole(text, expected):
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.text(alphabet=st.sampled_from(list("您好亲私信@#[]呵 .,，。！？?abcAB12😍\n　")), max_size=40))
+@given(
+    st.text(
+        alphabet=st.sampled_from(list("您好亲私信@#[]呵 .,，。！？?abcAB12😍\n　")), max_size=40
+    )
+)
 def test_the_doc_text_is_the_input(text):
     doc = zh(text)
     assert doc.text == text
