@@ -89,6 +89,11 @@ def others():
     return found
 
 
+def _on_stripped(detect):
+    """``detect`` on the text without links, handles and emoticon codes."""
+    return lambda text: detect(_strip(text))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=1000, help="replies per real set")
@@ -108,7 +113,7 @@ def main() -> None:
         ),
     }
     detectors = {"cuecoder": lambda t: detect_language(t, prefer=("en", "zh"))}
-    detectors.update({k: (lambda f: lambda t: f(_strip(t)))(f) for k, f in others().items()})
+    detectors.update({k: _on_stripped(f) for k, f in others().items()})
     print("| set | expected | " + " | ".join(detectors) + " |")
     print("| --- | --- | " + " | ".join("---" for _ in detectors) + " |")
     for name, (frame, expected) in sets.items():
