@@ -225,4 +225,7 @@ class Warnings(metaclass=_WithCodes):
         "{dropped} of {total} bootstrap resamples ({share:.1%}) were dropped ({reason}); the "
         "interval comes from the rest. Above {limit:.0%} read it with care."
     )
-    W321 = "{n} coded account(s) are not in the data and were ignored, e.g. {examples}."
+    W321 = (
+        "{n} coded account(s) are not among the analysed accounts (absent from the data, or "
+        "dropped for missing values) and were ignored, e.g. {examples}."
+    )

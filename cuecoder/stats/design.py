@@ -105,7 +105,10 @@ def sample_for_coding(
                 )
             )
         level = first.first()
-        layers = {s: pd.Index(level.index[level == s]) for s in pd.unique(level)}
+        layers = {
+            (s.item() if isinstance(s, np.generic) else s): pd.Index(level.index[level == s])
+            for s in pd.unique(level)
+        }
     wanted = _allocate(n_groups, layers, by)
     chosen, pi_group = [], {}
     for name, members in layers.items():

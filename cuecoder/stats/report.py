@@ -117,9 +117,10 @@ def apa_summary(result: pd.DataFrame) -> str:
                 where = f" when {moderator} = {value:.3g}"
             via = "all mediators" if row.mediator == "(all)" else row.mediator
             verdict = _verdict(row)
+            std = f", standardized {_num(row.std_coef)}" if np.isfinite(row.std_coef) else ""
             text.append(
                 f"Indirect effect of {x} via {via}{where}: {_num(row.coef)}, "
-                f"{_ci(row, level)}{verdict}, standardized {_num(row.std_coef)}."
+                f"{_ci(row, level)}{verdict}{std}."
             )
         for row in table[table["path"] == "index_mm"].itertuples(index=False):
             text.append(

@@ -89,9 +89,7 @@ CONFIGS = {
 def fitted(request):
     model = request.param
     data = pd.read_csv(REFERENCE / f"Data_Model{model}.csv")
-    res = mediate(
-        data, x="x", y="y", se="hc3", ci="bc", n_boot=5000, seed=2017, **CONFIGS[model]
-    )
+    res = mediate(data, x="x", y="y", se="hc3", ci="bc", n_boot=5000, seed=2017, **CONFIGS[model])
     return model, res, parse(model)
 
 
@@ -133,9 +131,7 @@ def test_indirect_effects_indices_and_conditional_effects(fitted):
         names = {"Total": "(all)", "Ind1": "m1", "Ind2": "m1 -> m2", "Ind3": "m2"}
         assert set(ref["indirect"]) == set(names)
         for name, (effect, boot_se, low, high) in ref["indirect"].items():
-            boot_rows.append(
-                (ind[ind.mediator == names[name]].iloc[0], effect, boot_se, low, high)
-            )
+            boot_rows.append((ind[ind.mediator == names[name]].iloc[0], effect, boot_se, low, high))
     else:
         assert len(ref["conditional"]) == 6
         for (mediator, w), (effect, boot_se, low, high) in ref["conditional"].items():
