@@ -206,10 +206,6 @@ class Errors(metaclass=_WithCodes):
         "too few coded accounts for {columns}. Code more accounts."
     )
     E330 = "'key' is only used with 'codes' (the design-based correction); got key={key!r} alone."
-    E331 = (
-        "codes= corrects a predicted x only; '{column}' is {role}. Predicted mediators or "
-        "moderators are not covered yet (see docs/statistics.md)."
-    )
     E332 = (
         "Can't draw {wanted} groups: '{by}' has {available} groups{within}. Ask for at most "
         "{available}."

@@ -10,6 +10,7 @@ import typer
 
 from .explain import explain_command
 from .mediate import mediate_command
+from .plan import plan_command
 from .sample import sample_command
 from .score import score_command
 from .templates import templates_command
@@ -26,6 +27,7 @@ app.command("explain")(explain_command)
 app.command("templates")(templates_command)
 app.command("mediate")(mediate_command)
 app.command("sample")(sample_command)
+app.command("plan")(plan_command)
 app.command("validate")(validate_command)
 app.command("train")(train_command)
 

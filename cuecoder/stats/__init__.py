@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from cuecoder.stats.aggregate import aggregate, join_survey
-from cuecoder.stats.design import sample_for_coding
+from cuecoder.stats.design import plan_coding, sample_for_coding
 from cuecoder.stats.mediation import mediate
 from cuecoder.stats.sem import SEMResult, fit_indices, mediation_model, sem, sem_by_cue
 
@@ -14,6 +14,7 @@ __all__ = [
     "join_survey",
     "mediate",
     "mediation_model",
+    "plan_coding",
     "sample_for_coding",
     "sem",
     "sem_by_cue",

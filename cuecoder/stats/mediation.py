@@ -426,9 +426,10 @@ def _bootstrap(
     dropped = int((~ok).sum())
     if dropped:
         logger.warning(
-            "%d of %d bootstrap resamples had a singular design and were dropped.",
+            "%d of %d bootstrap resamples had a %s and were dropped.",
             dropped,
             n_boot,
+            "singular design" if guard == "det" else "moment matrix not positive definite",
         )
     return values[ok], dropped
 
@@ -476,7 +477,7 @@ def mediate(
     codes: pd.DataFrame | None = None,
     key: str | None = None,
 ) -> pd.DataFrame | tuple[pd.DataFrame, pd.DataFrame]:
-    """Mediation and moderated mediation (PROCESS models 4, 7, 14, 58) with a bootstrap.
+    """Mediation, serial and moderated mediation (PROCESS models 4, 6, 7, 14, 58), bootstrap.
 
     Parameters
     ----------
@@ -514,6 +515,26 @@ def mediate(
     n_jobs : int or None
         Threads for the bootstrap; None or -1 uses every available core. The result is
         identical for any value.
+    serial : bool
+        Serial mediation (PROCESS model 6): the mediators, 2 to 4, form a chain in the
+        order given (``m=["awareness", "trust"]``: X -> awareness -> trust -> Y); each
+        mediator equation adds the earlier mediators (their slopes are ``d`` rows). No
+        moderator.
+    se : {"classical", "hc0", "hc1", "hc2", "hc3", "hc4"}
+        Standard errors of the regression rows: classical OLS, or heteroskedasticity-
+        consistent HC0-HC4 (HC3 is what the PROCESS reference output uses). p-values and
+        CIs use the t distribution with the residual df, as PROCESS.
+    min_level_rows : int
+        Fewest complete rows per level of a two-valued moderator (default 10); fewer is
+        refused (E321), since most resamples would then be singular.
+    codes : pandas.DataFrame, optional
+        A hand-coded random subsample of the replies behind a predicted ``x`` (see
+        :func:`cuecoder.stats.sample_for_coding`): the account ``key``, the 0/1 cue named
+        as ``x``, ``pi_group`` and ``pi_reply``. Switches to the design-based corrected
+        estimator (Notes). Without it, ``mediate`` is the ordinary PROCESS estimator.
+    key : str, optional
+        The account column of ``data`` and ``codes`` (only with ``codes``); several rows
+        of ``data`` (respondents) may share an account.
 
     Returns
     -------
@@ -525,8 +546,12 @@ def mediate(
         ``moderator_value`` where moderated; mediator ``"(all)"`` is the sum over
         parallel mediators) or ``index_mm`` (index of moderated mediation). ``term`` is
         the regressor behind a regression row (``"x:w"`` for an interaction).
+        ``d`` (serial: an earlier mediator -> a later one), ``contrast`` (serial: the
+        difference of two specific indirect effects, named in ``mediator``).
         ``df.attrs`` holds ``n``, ``n_dropped``, ``model`` (PROCESS number), ``ci``,
-        ``n_boot`` and ``seed``.
+        ``n_boot`` (resamples kept), ``n_boot_dropped`` (singular resamples dropped),
+        ``seed``, ``se``, ``method`` (``"ols"`` or ``"dsl"``) and, with ``codes``,
+        ``design`` (accounts, coded accounts and replies, calibration R^2).
 
     Notes
     -----
@@ -542,8 +567,14 @@ def mediate(
       conditional indirect effects at the highest and lowest probed values of W (for a
       0/1 moderator: the effect when W = 1 minus the effect when W = 0).
 
-    Regression rows (``a``, ``b``, ``direct``, ``total``) carry classical OLS standard
-    errors and t-based p-values and intervals (as PROCESS and pingouin). Indirect effects
+    * model 6 (serial): ``M_1 = a_1 X``; ``M_k = a_k X + sum_{i<k} d_ki M_i``;
+      ``Y = c' X + sum_k b_k M_k``. Each chain X -> M_i -> ... -> M_j -> Y has the
+      specific indirect effect a_i d.. b_j (PROCESS' order: m1, m1 -> m2, m2 for two);
+      ``(all)`` is their sum, and every pair is contrasted.
+
+    Regression rows (``a``, ``d``, ``b``, ``direct``, ``total``) carry classical (or
+    ``se=`` HC) OLS standard errors and t-based p-values and intervals (as PROCESS and
+    pingouin). Indirect effects
     and indices carry the bootstrap SD as ``se``, the bootstrap p-value of R's
     ``mediation`` package and pingouin (twice the smaller share of draws on one side of
     zero; it is not a test under a true null, read the CI), and the chosen bootstrap
@@ -554,6 +585,19 @@ def mediate(
     Assumptions: linear, additive equations, no unmeasured X-M, M-Y confounding, errors
     independent across rows; the bootstrap makes no normality assumption for a*b.
 
+    With ``codes`` (design-based supervised learning, after Egami et al., 2023): per
+    account j, R_j (coded or not), pi_j, the coded mean X^g_j, its within-account sampling
+    variance V_j and a cross-fitted calibration g_j of X^g on the predicted X and the
+    other model variables. Every equation with design row d(X) (v = dd/dX) is solved
+    from ``sum_j P_j beta = sum_j q_j``, ``P_j = d(g)d(g)' + (R_j/pi_j)[d(X^g)d(X^g)' - V_j
+    v v' - d(g)d(g)']``, ``q_j = d(g)y_j + (R_j/pi_j)[d(X^g) - d(g)]y_j``. Only a predicted
+    ``x`` is corrected (every model: all equations are linear in X); predicted mediators or
+    moderators are not. All rows, regression paths included, are then tested by the
+    bootstrap over accounts (coded and uncoded accounts resampled separately, g fixed);
+    resamples whose moment matrix is not positive definite are dropped, with a warning
+    above 1% and an error (E328) above 10%. ``std_coef`` is NaN (the SD of the true X is
+    not observed).
+
     References
     ----------
     .. [1] Hayes, A. F. (2018). Introduction to Mediation, Moderation, and Conditional
@@ -563,6 +607,11 @@ def mediate(
     .. [3] Efron, B. (1987). Better bootstrap confidence intervals. JASA, 82(397), 171-185.
     .. [4] Preacher, K. J. & Kelley, K. (2011). Effect size measures for mediation models.
        Psychological Methods, 16(2), 93-115.
+    .. [5] Egami, N., Hinck, M., Stewart, B. M. & Wei, H. (2023). Using imperfect surrogates
+       for downstream inference: design-based supervised learning for social science
+       applications of large language models. NeurIPS 36.
+    .. [6] Long, J. S. & Ervin, L. H. (2000). Using heteroscedasticity consistent standard
+       errors in the linear regression model. The American Statistician, 54(3), 217-224.
 
     Examples
     --------

@@ -172,3 +172,22 @@ def test_sample_command_writes_the_table_to_code(files, tmp_path):
     assert bad.exit_code == 1 and "'per_group' must be" in bad.output
     missing = CliRunner().invoke(full_app, ["sample", str(tmp_path / "no.csv"), "--out", str(out)])
     assert missing.exit_code == 1 and "[E105]" in missing.output
+
+
+def test_plan_command_prints_the_trade_off(tmp_path):
+    from cuecoder.cli import app as full_app
+
+    rng = np.random.default_rng(0)
+    x = rng.beta(2, 3, 120)
+    m = 2 * x + rng.normal(size=120)
+    data = pd.DataFrame(
+        {"openness": x, "psi": m, "loyalty": 0.4 * m + rng.normal(size=120), "n_replies": 8}
+    )
+    path = tmp_path / "analysis_data.csv"
+    data.to_csv(path, index=False)
+    args = ["plan", str(path), "--x", "openness", "--m", "psi", "--y", "loyalty"]
+    result = CliRunner().invoke(full_app, [*args, "--alpha", "0.5", "--n-sims", "2"])
+    assert result.exit_code == 0, result.output
+    assert "120 accounts x 8 replies" in result.output and "CI width" in result.output
+    bad = CliRunner().invoke(full_app, args)
+    assert bad.exit_code == 1 and "'alpha' must be" in bad.output

@@ -86,3 +86,72 @@ def test_blind_columns_and_empty_cues(scored):
 def test_bad_designs_are_refused(scored, kwargs, message):
     with pytest.raises(CuecoderError, match=message):
         sample_for_coding(scored, **kwargs)
+
+
+def test_classifier_signal_reaches_the_asked_alpha():
+    from cuecoder.stats.agreement import krippendorff_alpha
+    from cuecoder.stats.design import classifier_signal
+
+    rng = np.random.default_rng(5)
+    for alpha in (0.35, 0.7):
+        signal = classifier_signal(alpha, 0.3)
+        z = (rng.random(200_000) < 0.3).astype(int)
+        label = (signal * (z - 0.5) + rng.normal(size=z.size) > 0).astype(int)
+        assert abs(krippendorff_alpha(z, label) - alpha) < 0.01
+
+
+def test_plan_coding_more_coding_buys_a_narrower_interval():
+    from cuecoder.stats import plan_coding
+
+    rng = np.random.default_rng(0)
+    x = rng.beta(2, 3, 300)
+    m = 2 * x + rng.normal(size=300)
+    data = pd.DataFrame({"openness": x, "psi": m, "loyalty": 0.4 * m + rng.normal(size=300)})
+    plan = plan_coding(
+        data,
+        "openness",
+        "psi",
+        "loyalty",
+        n_replies=10,
+        alpha=0.5,
+        shares=(0.1, 0.5),
+        per_group=("all",),
+        n_sims=12,
+        n_boot=150,
+        target_width=10.0,
+    )
+    assert plan["n_groups"].tolist() == [30, 150]
+    assert plan["coded_replies"].tolist() == [300, 1500]
+    small, large = plan["median_width"]
+    assert large < small
+    # the corrected interval costs width over the oracle's
+    assert (plan["median_width"] > plan["oracle_width"]).all()
+    assert plan["cheapest"].tolist() == [True, False]
+
+
+def test_plan_coding_measures_alpha_on_a_pilot():
+    from cuecoder.stats import plan_coding
+    from cuecoder.stats.agreement import krippendorff_alpha
+
+    rng = np.random.default_rng(1)
+    pilot = pd.DataFrame({"openness": rng.integers(0, 2, 200)})
+    pilot["openness_label"] = np.where(rng.random(200) < 0.85, pilot.openness, 1 - pilot.openness)
+    data = pd.DataFrame(
+        {"openness": rng.uniform(size=150), "psi": rng.normal(size=150), "loyalty": 0.0}
+    ).assign(loyalty=lambda d: d.psi + rng.normal(size=150))
+    plan = plan_coding(
+        data,
+        "openness",
+        "psi",
+        "loyalty",
+        n_replies=5,
+        pilot=pilot,
+        shares=(0.3,),
+        per_group=(2,),
+        n_sims=2,
+        n_boot=50,
+    )
+    expected = krippendorff_alpha(pilot.openness.to_numpy(), pilot.openness_label.to_numpy())
+    assert plan.attrs["alpha"] == pytest.approx(expected)
+    with pytest.raises(CuecoderError, match="'alpha' must be"):
+        plan_coding(data, "openness", "psi", "loyalty", n_replies=5)

@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+
 from cuecoder.stats import mediate
 
 # tests/conftest.py sets CUECODER_DATA (default ../shared/data beside the checkout)
