@@ -44,15 +44,26 @@ def all_codes(z):
     )
 
 
-@pytest.mark.parametrize("moderator", [None, "w"])
+MODELS = {
+    4: {"m": "psi"},
+    7: {"m": "psi", "moderator": "w", "stage": "first"},
+    14: {"m": "psi", "moderator": "w", "stage": "second"},
+    58: {"m": "psi", "moderator": "w", "stage": "both"},
+    6: {"m": ["psi", "trust"], "serial": True},
+}
+
+
+@pytest.mark.parametrize("model", sorted(MODELS))
 @pytest.mark.parametrize("respondents", [1, 3])
-def test_fully_coded_with_xhat_equal_x_gives_the_ordinary_estimate(moderator, respondents):
+def test_fully_coded_with_xhat_equal_x_gives_the_ordinary_estimate(model, respondents):
     data, z = population(respondents=respondents)
-    data = data.assign(openness=data["x_true"])  # X-hat = X
-    kwargs = {"x": "openness", "m": "psi", "y": "loyalty", "moderator": moderator, "n_boot": 0}
+    rng = np.random.default_rng(9)
+    data = data.assign(openness=data["x_true"], trust=data["psi"] + rng.normal(size=len(data)))
+    kwargs = {"x": "openness", "y": "loyalty", "n_boot": 0, **MODELS[model]}
     naive = mediate(data, **kwargs)
     corrected = mediate(data, codes=all_codes(z), key="account", **kwargs)
     assert corrected.attrs["method"] == "dsl" and naive.attrs["method"] == "ols"
+    assert corrected.attrs["model"] == model
     np.testing.assert_allclose(corrected["coef"], naive["coef"], rtol=1e-10, atol=1e-12)
     assert corrected.attrs["design"]["n_coded_accounts"] == 120
 
