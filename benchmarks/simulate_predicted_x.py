@@ -151,7 +151,19 @@ GRIDS = {
     # what fits in an hour on a shared 2-core machine: every alpha and error type at
     # J = 300, pi = .25, both k; then J and pi varied at alpha .5, dependent error, k = 5
     "reduced": None,
+    # run after "reduced": J = 1,000 at the other alphas, whole accounts at J = 100, and
+    # few accounts (pi = .1) of many (J = 1,000)
+    "extra": None,
 }
+
+
+def extra_cells() -> list[tuple]:
+    return [
+        (0.35, "dependent", 1000, 0.25, 5),
+        (0.7, "dependent", 1000, 0.25, 5),
+        (0.5, "dependent", 100, 0.5, "all"),
+        (0.5, "dependent", 1000, 0.1, 5),
+    ]
 
 
 def reduced_cells() -> list[tuple]:
@@ -226,6 +238,8 @@ def main() -> None:
     if args.grid == "full":
         g = GRIDS["full"]
         cells = list(itertools.product(g["alpha"], g["error"], g["J"], g["pi"], g["k"]))
+    elif args.grid == "extra":
+        cells = extra_cells()
     else:
         cells = reduced_cells()
     signals = {

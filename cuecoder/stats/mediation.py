@@ -28,6 +28,7 @@ import pandas as pd
 from scipy import stats
 
 from cuecoder.errors import CuecoderError, Errors, Warnings
+from cuecoder.stats import dsl
 from cuecoder.stats._checks import (
     as_list,
     complete_rows,
@@ -711,8 +712,6 @@ def mediate(
         products = unit_products((raw - center) / scale)
         strata, guard = None, "det"
     else:
-        from cuecoder.stats import dsl
-
         features = frame[[x, *(c for c in roles if c != x)]]
         design = dsl.prepare(data.loc[frame.index, key], codes, x, key, features, seed)
         acc = design.account
