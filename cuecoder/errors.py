@@ -185,6 +185,55 @@ class Errors(metaclass=_WithCodes):
         "keys look like {left}, account keys like {right}."
     )
     E355 = "The scored table has no rows: nothing to report (read {path})."
+    # issue 17: HC errors, bad values, serial mediation, design-based correction (E320-E349)
+    E320 = (
+        "Column '{column}' has {n} infinite value(s), e.g. in row {example!r}; {role} must be "
+        "finite. Replace them with numbers or with NaN (dropped listwise)."
+    )
+    E321 = (
+        "Moderator '{column}' has only {n} complete row(s) with the value {level:g} (minimum "
+        "{minimum}, set with min_level_rows): too few to estimate the moderated path there, and "
+        "most bootstrap resamples would be singular. Collect more rows for that level or drop it."
+    )
+    E322 = (
+        "serial=True (PROCESS model 6) needs 2 to {maximum} mediators and no moderator; got "
+        "mediators {mediators} and moderator {moderator!r}."
+    )
+    E323 = (
+        "None of the {n} coded keys in '{key}' is an account of the data: the codes have keys "
+        "like {left}, the data keys like {right}."
+    )
+    E324 = (
+        "'{column}' must be an inclusion probability in (0, 1] for every coded reply; found "
+        "{values}. A probability of 0 means the reply could never have been drawn."
+    )
+    E325 = (
+        "'{column}' differs within {n} account(s), e.g. {examples}; give one value per account "
+        "(the account's inclusion probability)."
+    )
+    E326 = (
+        "{n} coded account(s) have a single coded reply but more replies in all, e.g. {examples}: "
+        "their within-account variance can't be estimated. Code at least 2 replies per account, "
+        "or all of them (pi_reply = 1)."
+    )
+    E327 = (
+        "Only {n} coded accounts: the cross-fitted calibration ({folds} folds, {p} predictors) "
+        "needs at least {minimum}. Code more accounts (see cuecoder.stats.plan_coding)."
+    )
+    E328 = (
+        "{dropped} of {total} bootstrap resamples ({share:.1%}) had a corrected moment matrix that "
+        "is not positive definite, above the {limit:.0%} limit: the coded sample is too small "
+        "for this model. Code more accounts or replies per account."
+    )
+    E329 = (
+        "The corrected moment matrix of the equation for '{dependent}' is not positive definite: "
+        "too few coded accounts for {columns}. Code more accounts."
+    )
+    E330 = "'key' is only used with 'codes' (the design-based correction); got key={key!r} alone."
+    E332 = (
+        "Can't draw {wanted} groups: '{by}' has {available} groups{within}. Ask for at most "
+        "{available}."
+    )
 
 
 class Warnings(metaclass=_WithCodes):
@@ -207,4 +256,13 @@ class Warnings(metaclass=_WithCodes):
     W351 = (
         "{n} of {total} scored accounts are not in the accounts table (e.g. {examples}); "
         "they are in no tier."
+    )
+    # mediation (W320-W349)
+    W320 = (
+        "{dropped} of {total} bootstrap resamples ({share:.1%}) were dropped ({reason}); the "
+        "interval comes from the rest. Above {limit:.0%} read it with care."
+    )
+    W321 = (
+        "{n} coded account(s) are not among the analysed accounts (absent from the data, or "
+        "dropped for missing values) and were ignored, e.g. {examples}."
     )

@@ -11,6 +11,8 @@ import typer
 from .explain import explain_command
 from .mediate import mediate_command
 from .report import report_command
+from .plan import plan_command
+from .sample import sample_command
 from .score import score_command
 from .templates import templates_command
 from .train import train_command
@@ -25,6 +27,8 @@ app.command("score")(score_command)
 app.command("explain")(explain_command)
 app.command("templates")(templates_command)
 app.command("mediate")(mediate_command)
+app.command("sample")(sample_command)
+app.command("plan")(plan_command)
 app.command("validate")(validate_command)
 app.command("report")(report_command)
 app.command("train")(train_command)

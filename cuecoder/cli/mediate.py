@@ -6,75 +6,22 @@ import logging
 from pathlib import Path
 from typing import Annotated
 
-import pandas as pd
 import typer
 
-from ..corpus.read import read_table
-from ..stats.aggregate import aggregate, join_survey
-from ..stats.diagram import save_diagram
-from ..stats.mediation import CI_METHODS, STAGES, mediate
-from ..stats.report import apa_summary
+from ..stats.mediation import CI_METHODS, MIN_LEVEL_ROWS, SE_TYPES, STAGES
+from ..stats.pipeline import run_mediation
 from ._common import console, user_errors
 
 logger = logging.getLogger(__name__)
 
 
-def run_mediation(
-    scores: Path,
-    survey: Path,
-    join: str,
-    x: str,
-    m: list[str],
-    y: list[str],
-    moderator: str | None = None,
-    stage: str = "first",
-    covar: list[str] | None = None,
-    by: str | None = None,
-    n_boot: int = 5000,
-    ci: str = "percentile",
-    seed: int = 0,
-    out: Path | None = None,
-) -> tuple[pd.DataFrame, str, list[Path]]:
-    """The library function behind the command: returns table, summary and written files."""
-    scored = read_table(scores)
-    cues = aggregate(scored, by=by or join)
-    if by and by != join:
-        cues = cues.rename(columns={by: join})
-    data = join_survey(cues, read_table(survey), on=join)
-    result = mediate(
-        data,
-        x=x,
-        m=m,
-        y=y,
-        covar=covar or None,
-        moderator=moderator,
-        stage=stage,
-        n_boot=n_boot,
-        ci=ci,
-        seed=seed,
-    )
-    summary = apa_summary(result)
-    written: list[Path] = []
-    if out is not None:
-        out.mkdir(parents=True, exist_ok=True)
-        table_path = out / "mediation.csv"
-        result.to_csv(table_path, index=False)
-        data_path = out / "analysis_data.csv"
-        data.to_csv(data_path, index=False)
-        summary_path = out / "summary.txt"
-        summary_path.write_text(summary + "\n", encoding="utf-8")
-        written = [table_path, data_path, summary_path, *save_diagram(result, out / "paths")]
-    return result, summary, written
-
-
 def mediate_command(
+    # Paths are checked by the reader, not by typer, so that a missing file is a one-line
+    # user error (exit 1) like every other.
     scores: Annotated[
-        Path,
-        typer.Option(help="Scored replies (csv, parquet, jsonl).", exists=True, dir_okay=False),
+        Path, typer.Option(help="Scored replies (csv, parquet, jsonl).", dir_okay=False)
     ],
-    survey: Annotated[
-        Path, typer.Option(help="Survey table, one row per key.", exists=True, dir_okay=False)
-    ],
+    survey: Annotated[Path, typer.Option(help="Survey table, one row per key.", dir_okay=False)],
     join: Annotated[str, typer.Option(help="Key column shared by scores and survey.")],
     x: Annotated[str, typer.Option(help="Predictor, e.g. a cue such as openness.")],
     m: Annotated[list[str], typer.Option(help="Mediator(s); repeat for parallel mediators.")],
@@ -97,11 +44,44 @@ def mediate_command(
     out: Annotated[
         Path | None, typer.Option(help="Folder for tables, summary and diagrams.", file_okay=False)
     ] = None,
+    serial: Annotated[
+        bool, typer.Option(help="Serial mediators in the order given (PROCESS model 6).")
+    ] = False,
+    se: Annotated[
+        str, typer.Option(help=f"Standard errors of the regression paths: {', '.join(SE_TYPES)}.")
+    ] = "classical",
+    min_level_rows: Annotated[
+        int, typer.Option(help="Fewest rows per level of a two-valued moderator.")
+    ] = MIN_LEVEL_ROWS,
+    codes: Annotated[
+        Path | None,
+        typer.Option(
+            help="Hand-coded sample (from `cuecoder sample`) to correct a predicted --x.",
+            dir_okay=False,
+        ),
+    ] = None,
 ) -> None:
     """Test whether a cue works through a mediator: aggregate, join, bootstrap, report."""
     with user_errors(), console.status(f"Bootstrapping {n_boot} resamples..."):
         result, summary, written = run_mediation(
-            scores, survey, join, x, m, y, moderator, stage, covar, by, n_boot, ci, seed, out
+            scores,
+            survey,
+            join,
+            x,
+            m,
+            y,
+            moderator,
+            stage,
+            covar,
+            by,
+            n_boot,
+            ci,
+            seed,
+            out,
+            serial=serial,
+            se=se,
+            min_level_rows=min_level_rows,
+            codes=codes,
         )
     console.print(summary, soft_wrap=True, highlight=False)
     for path in written:

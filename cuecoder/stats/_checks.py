@@ -53,6 +53,25 @@ def require_numeric(
             raise CuecoderError(Errors.E301.format(column=column, dtype=dtype, role=role))
 
 
+def require_finite(data: pd.DataFrame, roles: dict[str, str]) -> None:
+    """Raise E320 for a column holding +/-inf (NaN is missing and dropped listwise)."""
+    for column, role in roles.items():
+        values = data[column].to_numpy(dtype="float64", na_value=np.nan)
+        bad = np.isinf(values)
+        if bad.any():
+            example = data.index[np.flatnonzero(bad)[0]]
+            raise CuecoderError(
+                Errors.E320.format(
+                    column=column, n=int(bad.sum()), example=_plain(example), role=role
+                )
+            )
+
+
+def _plain(value: object) -> object:
+    """A numpy scalar as the Python number it holds (so messages print 3.0, not np.float64)."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
 def complete_rows(data: pd.DataFrame, columns: list[str], minimum: int) -> tuple[pd.DataFrame, int]:
     """Drop rows with a missing value in ``columns`` (listwise); raise E303 if too few remain.
 
@@ -81,4 +100,6 @@ def require_varying(data: pd.DataFrame, roles: dict[str, str]) -> None:
     for column, role in roles.items():
         values = data[column].to_numpy()
         if np.all(values == values[0]):
-            raise CuecoderError(Errors.E302.format(column=column, value=values[0], role=role))
+            raise CuecoderError(
+                Errors.E302.format(column=column, value=_plain(values[0]), role=role)
+            )

@@ -66,3 +66,14 @@ def resample_blocks(n: int, n_boot: int, seed: int | None) -> list[tuple[int, np
 def draw(n: int, size: int, rng: np.random.Generator) -> np.ndarray:
     """(size, n) row indices of ``size`` resamples."""
     return rng.integers(0, n, size=(size, n))
+
+
+def draw_strata(strata: list[np.ndarray], size: int, rng: np.random.Generator) -> np.ndarray:
+    """(size, n) unit indices of ``size`` resamples drawn within each stratum.
+
+    ``strata`` lists the unit indices of each stratum (together 0..n-1); every resample
+    draws as many units from a stratum as it holds, with replacement, so stratum sizes
+    fixed by the design stay fixed (e.g. hand-coded and uncoded accounts).
+    """
+    parts = [s[rng.integers(0, len(s), size=(size, len(s)))] for s in strata if len(s)]
+    return np.concatenate(parts, axis=1)

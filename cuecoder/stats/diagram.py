@@ -49,7 +49,8 @@ def plot_paths(result: pd.DataFrame, outcome: str | None = None) -> Figure:
 
     Notes
     -----
-    Coefficients are unstandardized, with stars for the OLS p-values. A moderator is
+    Coefficients are unstandardized, with stars for the OLS p-values. Serial mediators
+    (PROCESS model 6) form a chain with their ``d`` paths between them. A moderator is
     drawn above, with dashed arrows to the path(s) it moderates, labelled with the
     interaction coefficient. Indirect effects are listed under the diagram.
 
@@ -77,9 +78,14 @@ def plot_paths(result: pd.DataFrame, outcome: str | None = None) -> Figure:
     ax.set_ylim(-1.2, top)
     ax.axis("off")
 
+    serial = bool(attrs.get("serial"))
     pos = {x: (1.2, 1.0), out: (8.8, 1.0)}
     for k, med in enumerate(mediators):
-        pos[med] = (5.0, 2.6 + 1.2 * k)
+        if serial:  # a chain left to right, rising: M1 -> M2 [-> M3]
+            step = 6.0 / (len(mediators) + 1)
+            pos[med] = (1.9 + step * (k + 1), 2.4 + 1.0 * k)
+        else:
+            pos[med] = (5.0, 2.6 + 1.2 * k)
     for name, (px, py) in pos.items():
         ax.text(px, py, name, ha="center", va="center", bbox=BOX_STYLE, fontsize=10)
 
@@ -101,6 +107,11 @@ def plot_paths(result: pd.DataFrame, outcome: str | None = None) -> Figure:
         b = _coef(table, path="b", mediator=med, term=med)
         mids[("a", med)] = arrow(pos[x], pos[med], f"a = {a}", offset=(0.35, -0.4))
         mids[("b", med)] = arrow(pos[med], pos[out], f"b = {b}", offset=(-0.35, -0.4))
+    if serial:
+        for k, med in enumerate(mediators):
+            for prev in mediators[:k]:
+                d = _coef(table, path="d", mediator=med, term=prev)
+                arrow(pos[prev], pos[med], f"d = {d}", offset=(0.0, 0.3))
     direct = _coef(table, path="direct")
     total = _coef(table, path="total")
     label = f"c' = {direct}" + (f"  (c = {total})" if total else "")

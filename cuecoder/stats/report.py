@@ -47,7 +47,9 @@ def apa_summary(result: pd.DataFrame) -> str:
     -------
     str
         Paths with b and p, indirect effects with bootstrap CIs, the index of moderated
-        mediation where there is one, and N with the rows dropped.
+        mediation where there is one, contrasts of serial indirect effects, N with the
+        rows dropped and the share of bootstrap resamples dropped as singular. "CI
+        excludes 0" is said only of a finite interval.
 
     Examples
     --------
@@ -65,11 +67,27 @@ def apa_summary(result: pd.DataFrame) -> str:
     level = int(round(100 * (1 - attrs.get("alpha", 0.05))))
     ci_name = CI_NAMES.get(attrs.get("ci", ""), "bootstrap")
     x, moderator = attrs["x"], attrs.get("moderator")
-    lines = [
-        f"Mediation (PROCESS model {attrs['model']}), N = {attrs['n']} "
+    kind = "Serial mediation" if attrs.get("serial") else "Mediation"
+    head = (
+        f"{kind} (PROCESS model {attrs['model']}), N = {attrs['n']} "
         f"({attrs['n_dropped']} rows dropped for missing values), "
-        f"{attrs['n_boot']} {ci_name} resamples (seed {attrs['seed']})."
-    ]
+        f"{attrs['n_boot']} {ci_name} resamples (seed {attrs['seed']})"
+    )
+    dropped = attrs.get("n_boot_dropped", 0)
+    if dropped:
+        total = attrs["n_boot"] + dropped
+        head += f"; {dropped} of {total} resamples ({dropped / total:.1%}) dropped as singular"
+    se_type = attrs.get("se", "classical")
+    if se_type not in ("classical", "bootstrap"):
+        head += f"; {se_type.upper()} standard errors for the regression paths"
+    lines = [head + "."]
+    design = attrs.get("design")
+    if attrs.get("method") == "dsl" and design:
+        lines.append(
+            f"{x} is a predicted cue, corrected with {design['n_coded_replies']} hand-coded "
+            f"replies from {design['n_coded_accounts']} of {design['n_accounts']} accounts "
+            "(design-based supervised learning; every path tested by the account bootstrap)."
+        )
     for out in attrs["y"]:
         table = result[result["outcome"] == out]
         parts = []
@@ -83,6 +101,10 @@ def apa_summary(result: pd.DataFrame) -> str:
                     f"{row.mediator if row.path == 'a' else out}: "
                     f"b = {_num(row.coef)}, {format_p(row.pval)}"
                 )
+            elif row.path == "d":
+                parts.append(
+                    f"{row.term} -> {row.mediator}: b = {_num(row.coef)}, {format_p(row.pval)}"
+                )
             elif row.path == "direct":
                 parts.append(f"direct effect c' = {_num(row.coef)}, {format_p(row.pval)}")
             elif row.path == "total":
@@ -94,18 +116,30 @@ def apa_summary(result: pd.DataFrame) -> str:
             if moderator and np.isfinite(value):
                 where = f" when {moderator} = {value:.3g}"
             via = "all mediators" if row.mediator == "(all)" else row.mediator
-            verdict = "" if row.ci_low <= 0 <= row.ci_high else " (CI excludes 0)"
+            verdict = _verdict(row)
+            std = f", standardized {_num(row.std_coef)}" if np.isfinite(row.std_coef) else ""
             text.append(
                 f"Indirect effect of {x} via {via}{where}: {_num(row.coef)}, "
-                f"{_ci(row, level)}{verdict}, standardized {_num(row.std_coef)}."
+                f"{_ci(row, level)}{verdict}{std}."
             )
         for row in table[table["path"] == "index_mm"].itertuples(index=False):
             text.append(
                 f"Index of moderated mediation ({row.mediator}): {_num(row.coef)}, "
                 f"{_ci(row, level)}."
             )
+        for row in table[table["path"] == "contrast"].itertuples(index=False):
+            text.append(
+                f"Contrast {row.mediator}: {_num(row.coef)}, {_ci(row, level)}{_verdict(row)}."
+            )
         lines.append(" ".join(text))
     return "\n".join(lines)
+
+
+def _verdict(row) -> str:
+    """ " (CI excludes 0)" for a finite interval that excludes 0; nothing otherwise."""
+    if not (np.isfinite(row.ci_low) and np.isfinite(row.ci_high)):
+        return " (no interval)"
+    return "" if row.ci_low <= 0 <= row.ci_high else " (CI excludes 0)"
 
 
 def apa_fit(fit: dict[str, float]) -> str:

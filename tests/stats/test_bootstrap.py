@@ -74,3 +74,18 @@ def test_bc_ignores_the_jackknife_and_bca_without_spread_is_bc(skewed):
     assert interval(boot, data.mean(), "bc", 0.05, jack) == bc
     flat = np.full_like(jack, jack.mean())  # no spread: acceleration 0
     assert interval(boot, data.mean(), "bca", 0.05, flat) == bc
+
+
+def test_draw_strata_keeps_each_stratum_size():
+    """Coded and uncoded accounts are resampled separately: every resample holds as many
+    units from each stratum as the stratum has, and only units of that stratum."""
+    from cuecoder.stats.bootstrap import draw_strata
+
+    strata = [np.array([0, 3, 5]), np.array([1, 2, 4, 6, 7])]
+    draws = draw_strata(strata, 500, np.random.default_rng(0))
+    assert draws.shape == (500, 8)
+    assert np.isin(draws[:, :3], strata[0]).all()
+    assert np.isin(draws[:, 3:], strata[1]).all()
+    # with replacement: each unit of a stratum is drawn 1 time per resample on average
+    counts = np.bincount(draws.ravel(), minlength=8) / 500
+    np.testing.assert_allclose(counts, 1.0, atol=0.1)

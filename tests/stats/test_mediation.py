@@ -290,3 +290,185 @@ def test_percentile_ci_covers_truth_about_95_percent(make_data):
         hits.append(ind["ci_low"] <= 0.4 * 0.3 <= ind["ci_high"])
     # 200 replications: binomial SD of the coverage is 0.015
     assert 0.90 <= np.mean(hits) <= 0.99
+
+
+# ----------------------------------------------------------------------------- issue 17
+@pytest.mark.parametrize("se", ["hc0", "hc1", "hc2", "hc3"])
+def test_hc_standard_errors_equal_statsmodels(sim_data, se):
+    res = mediate(sim_data, x="x", m="m", y="y", covar="cov", moderator="w", n_boot=0, se=se)
+    d = sim_data.assign(**{"x:w": sim_data.x * sim_data.w})
+    fa = sm.OLS(d["m"], sm.add_constant(d[["x", "w", "x:w", "cov"]])).fit(
+        cov_type=se.upper(), use_t=True
+    )
+    fb = sm.OLS(d["y"], sm.add_constant(d[["x", "m", "cov"]])).fit(cov_type=se.upper(), use_t=True)
+    for path, fit, term in (("a", fa, "x"), ("a", fa, "x:w"), ("b", fb, "m"), ("direct", fb, "x")):
+        r = row(res, path=path, term=term)
+        np.testing.assert_allclose(r["se"], fit.bse[term], rtol=1e-9)
+        np.testing.assert_allclose(r["pval"], fit.pvalues[term], rtol=1e-6)
+        np.testing.assert_allclose([r["ci_low"], r["ci_high"]], fit.conf_int().loc[term], rtol=1e-9)
+    assert res.attrs["se"] == se
+
+
+def test_hc4_by_hand(make_data):
+    """HC4 (Cribari-Neto, 2004): omega_i = e_i^2 / (1 - h_i)^min(4, n h_i / p), computed here."""
+    df = make_data(80, seed=5)
+    res = mediate(df, x="x", m="m", y="y", n_boot=0, se="hc4")
+    xmat = np.column_stack([np.ones(len(df)), df["x"], df["m"]])
+    bread = np.linalg.inv(xmat.T @ xmat)
+    hat = np.einsum("ij,jk,ik->i", xmat, bread, xmat)
+    resid = df["y"] - xmat @ (bread @ xmat.T @ df["y"])
+    n, p = xmat.shape
+    omega = resid**2 / (1 - hat) ** np.minimum(4, n * hat / p)
+    cov = bread @ (xmat.T * omega.to_numpy()) @ xmat @ bread
+    np.testing.assert_allclose(row(res, path="b")["se"], np.sqrt(cov[2, 2]), rtol=1e-9)
+    np.testing.assert_allclose(row(res, path="direct")["se"], np.sqrt(cov[1, 1]), rtol=1e-9)
+
+
+def test_unknown_se_type_is_named(sim_data):
+    with pytest.raises(CuecoderError, match="Unknown value 'hc5' for 'se'"):
+        mediate(sim_data, x="x", m="m", y="y", n_boot=0, se="hc5")
+
+
+@pytest.mark.parametrize("column", ["x", "m", "y", "w"])
+def test_infinite_values_are_refused_with_the_column(sim_data, column):
+    df = sim_data.copy()
+    df.loc[7, column] = -np.inf if column == "m" else np.inf
+    with pytest.raises(CuecoderError, match=rf"E320.*Column '{column}' has 1 infinite"):
+        mediate(df, x="x", m="m", y="y", moderator="w", n_boot=10)
+
+
+def test_constant_column_message_prints_a_plain_number(sim_data):
+    with pytest.raises(CuecoderError) as err:
+        mediate(sim_data.assign(m=3.0), x="x", m="m", y="y", n_boot=10)
+    assert "(3.0 in every complete row)" in str(err.value)
+    assert "np.float64" not in str(err.value)
+
+
+def test_thin_moderator_level_is_refused_and_settable(sim_data):
+    df = sim_data.assign(w=0.0)
+    df.loc[:1, "w"] = 1.0  # 2 rows with w = 1: the case from the issue
+    with pytest.raises(CuecoderError, match=r"E321.*only 2 complete row\(s\) with the value 1"):
+        mediate(df, x="x", m="m", y="y", moderator="w", n_boot=50)
+    df.loc[:11, "w"] = 1.0  # 12 rows pass the default minimum of 10 ...
+    mediate(df, x="x", m="m", y="y", moderator="w", n_boot=50)
+    with pytest.raises(CuecoderError, match="minimum 20"):  # ... not a stricter one
+        mediate(df, x="x", m="m", y="y", moderator="w", n_boot=50, min_level_rows=20)
+
+
+def test_dropped_resamples_are_counted_and_reported(sim_data):
+    """With 4 rows in a level (allowed explicitly), a resample draws fewer than 2 of them
+    with probability ~ exp(-4)(1 + 4) = .09 of 400 rows: the drop is counted and warned."""
+    from cuecoder.stats.report import apa_summary
+
+    df = sim_data.assign(w=0.0)
+    df.loc[:3, "w"] = 1.0
+    with pytest.warns(UserWarning, match="W320"):
+        res = mediate(df, x="x", m="m", y="y", moderator="w", n_boot=400, min_level_rows=4)
+    dropped = res.attrs["n_boot_dropped"]
+    assert res.attrs["n_boot"] + dropped == 400
+    assert 0.03 < dropped / 400 < 0.2
+    assert f"{dropped} of 400 resamples" in apa_summary(res)
+
+
+def test_summary_never_says_excludes_0_for_a_nan_interval(sim_data):
+    from cuecoder.stats.report import apa_summary
+
+    res = mediate(sim_data, x="x", m="m", y="y", n_boot=0)
+    text = apa_summary(res)
+    assert "excludes 0" not in text
+    assert "(no interval)" in text
+
+
+# serial mediation (PROCESS model 6)
+def serial_data(n=300, seed=0, k=3):
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=n)
+    cols = {"x": x}
+    prev = []
+    for j in range(k):
+        value = 0.5 * x + sum(0.4 * p for p in prev) + rng.normal(size=n)
+        cols[f"m{j + 1}"] = value
+        prev.append(value)
+    cols["y"] = 0.2 * x + sum(0.3 * p for p in prev) + rng.normal(size=n)
+    cols["cov"] = rng.normal(size=n)
+    return pd.DataFrame(cols)
+
+
+@pytest.mark.parametrize("k", [2, 3])
+def test_serial_paths_equal_statsmodels_and_effects_multiply(k):
+    df = serial_data(k=k)
+    meds = [f"m{j + 1}" for j in range(k)]
+    res = mediate(df, x="x", m=meds, y="y", covar="cov", serial=True, n_boot=200, seed=1)
+    assert res.attrs["model"] == 6
+    fits = {m: ols(df, m, ["x", *meds[:j], "cov"]) for j, m in enumerate(meds)}
+    fy = ols(df, "y", ["x", *meds, "cov"])
+    for j, med in enumerate(meds):
+        np.testing.assert_allclose(row(res, path="a", mediator=med)["coef"], fits[med].params["x"])
+        for prev in meds[:j]:
+            np.testing.assert_allclose(
+                row(res, path="d", mediator=med, term=prev)["coef"], fits[med].params[prev]
+            )
+        np.testing.assert_allclose(row(res, path="b", mediator=med)["coef"], fy.params[med])
+    # every ordered chain: a(first) * d(next | prev) ... * b(last), by hand for 2 and 3
+    a = {m: fits[m].params["x"] for m in meds}
+    b = {m: fy.params[m] for m in meds}
+    d = {(p, m): fits[m].params[p] for j, m in enumerate(meds) for p in meds[:j]}
+    if k == 2:
+        expected = {
+            "m1": a["m1"] * b["m1"],
+            "m1 -> m2": a["m1"] * d[("m1", "m2")] * b["m2"],
+            "m2": a["m2"] * b["m2"],
+        }
+    else:
+        expected = {
+            "m1": a["m1"] * b["m1"],
+            "m1 -> m2": a["m1"] * d[("m1", "m2")] * b["m2"],
+            "m1 -> m3": a["m1"] * d[("m1", "m3")] * b["m3"],
+            "m1 -> m2 -> m3": a["m1"] * d[("m1", "m2")] * d[("m2", "m3")] * b["m3"],
+            "m2": a["m2"] * b["m2"],
+            "m2 -> m3": a["m2"] * d[("m2", "m3")] * b["m3"],
+            "m3": a["m3"] * b["m3"],
+        }
+    ind = res[(res.path == "indirect") & (res.mediator != "(all)")]
+    assert list(ind.mediator) == list(expected)  # PROCESS' order
+    np.testing.assert_allclose(ind["coef"], list(expected.values()), atol=1e-10)
+    total = row(res, path="total")["coef"]
+    direct = row(res, path="direct")["coef"]
+    np.testing.assert_allclose(total, direct + sum(expected.values()), atol=1e-10)
+    np.testing.assert_allclose(
+        row(res, path="indirect", mediator="(all)")["coef"], sum(expected.values()), atol=1e-10
+    )
+    contrasts = res[res.path == "contrast"]
+    assert len(contrasts) == len(expected) * (len(expected) - 1) // 2
+    np.testing.assert_allclose(
+        row(res, path="contrast", mediator="(m1) minus (m2)")["coef"],
+        expected["m1"] - expected["m2"],
+        atol=1e-10,
+    )
+
+
+def test_serial_bootstrap_draws_equal_loop_over_resamples():
+    df = serial_data(n=50, k=2)
+    res, dist = mediate(
+        df, x="x", m=["m1", "m2"], y="y", serial=True, n_boot=20, seed=4, return_dist=True
+    )
+    blocks = bootstrap_module.resample_blocks(len(df), 20, seed=4)
+    draws = np.concatenate([bootstrap_module.draw(len(df), size, rng) for size, rng in blocks])
+    col = [c for c in dist.columns if c.startswith("indirect|y|m1 -> m2|")][0]
+    for k in range(20):
+        s = df.iloc[draws[k]]
+        f1, f2, fy = ols(s, "m1", ["x"]), ols(s, "m2", ["x", "m1"]), ols(s, "y", ["x", "m1", "m2"])
+        expected = f1.params["x"] * f2.params["m1"] * fy.params["m2"]
+        np.testing.assert_allclose(dist[col].iloc[k], expected, atol=1e-8)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"m": "m1"}, "needs 2 to 4 mediators"),
+        ({"m": ["m1", "m2"], "moderator": "cov"}, "and no moderator"),
+    ],
+)
+def test_bad_serial_models_are_refused(kwargs, message):
+    with pytest.raises(CuecoderError, match=message):
+        mediate(serial_data(), x="x", y="y", serial=True, n_boot=10, **kwargs)
