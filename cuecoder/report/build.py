@@ -300,18 +300,28 @@ def _pick_examples(state: _Pass, k: int) -> pd.DataFrame:
 
 
 def _model_info(model) -> dict:
-    from ..model.folder import DEFAULT_MODEL, load_meta
+    from ..model.folder import DEFAULT_MODEL, DEFAULT_MODELS, languages_of, load_meta
 
     path = Path(model) if model is not None else DEFAULT_MODEL
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # a version note belongs to `score`, not here
         meta = load_meta(path, verify=False)
+        others = [
+            load_meta(p, verify=False)
+            for p in (DEFAULT_MODELS[1:] if model is None else ())
+            if (p / "meta.json").is_file()
+        ]
     token = model_token(SimpleNamespace(meta=meta))
+    bundled = "default (bundled)"
+    if others:
+        bundled += "; replies in " + ", ".join(
+            f"{'/'.join(languages_of(m))} scored by {m['name']} {m['version']}" for m in others
+        )
     return {
         "name": meta["name"],
         "version": meta["version"],
         "hash": token.rsplit(":", 1)[-1],
-        "path": "default (bundled)" if model is None else str(path),
+        "path": bundled if model is None else str(path),
         "thresholds": dict(meta.get("thresholds") or {}),
         "meta": meta,
     }
