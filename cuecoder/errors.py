@@ -98,6 +98,23 @@ class Errors(metaclass=_WithCodes):
     E524 = "{role} holds a {kind}, not text"
     E525 = "missing text: the reply is absent, empty or whitespace"
     E526 = "missing id"
+    # issue 13, dirty corpora (E527-E539)
+    E527 = (
+        "a quoted value runs over {limit} lines (a stray quote): the record's first line is "
+        "quarantined and reading resumes at the next"
+    )
+    E529 = "not UTF-8 (line {line}, {where}); convert the file to UTF-8"
+    E530 = "a repeated header line (files joined with cat?)"
+    E532 = (
+        "a quote that does not close where it should: read from here the record spans "
+        "lines {first}-{last} with {found} fields (the header {expected}); this line is "
+        "quarantined and reading resumes at the next"
+    )
+    E533 = (
+        "a quote inside an unquoted value, in a line read again after a broken record: "
+        "most likely the end of that record's quoted value"
+    )
+    E531 = "truncated last line, no newline at the end of the file (a crashed writer?): {reason}"
 
     # --- optional dependencies (E2xx)
     E201 = "{feature} requires {package}. Install it with: pip install '{extra}'"
