@@ -90,6 +90,13 @@ class Errors(metaclass=_WithCodes):
     E504 = "--scheduler needs --engine dask; the local engine runs on this machine only."
     E505 = "The output '{out}' is also an input file; choose another --out."
     E506 = "Scoring chunk {seq} of '{path}' failed: {reason}"
+    # issue 13, outputs (E508-E519)
+    E508 = (
+        "Another run is writing '{out}': process {pid} on host '{host}' since {started} "
+        "holds '{lock}'. Wait for it, or choose another --out; if that process is gone "
+        "and the file is on a network drive, delete the lock file."
+    )
+    E509 = "The {what} '{path}' of output '{out}' is also an input file; choose another --out."
     # quarantine reasons: one line each, written next to the row's file and line
     E520 = "unparseable CSV record: {reason}"
     E521 = "the line has {found} fields, the header {expected}"
@@ -184,3 +191,12 @@ class Warnings(metaclass=_WithCodes):
     W001 = "Model '{name}' was built with cuecoder {built}; this is cuecoder {running}."
     W002 = "{n} of {total} replies were longer than {limit} tokens and were truncated."
     W003 = "{n} of {total} replies were empty, missing or not text; they are flagged in 'empty'."
+    # issue 13 (W500-W519)
+    W500 = (
+        "{n} row(s) of '{path}' held lone UTF-16 surrogates (text cut inside an emoji?); "
+        "they were replaced by U+FFFD and the rows scored."
+    )
+    W501 = (
+        "Took over the lock '{lock}' left by process {pid} on host '{host}' (started "
+        "{started}), which stopped without releasing it; its finished chunks are resumed."
+    )

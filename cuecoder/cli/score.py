@@ -118,8 +118,10 @@ def score_command(
         raise typer.Exit(130) from None
     err_console.print(
         f"Scored {summary.rows_scored:,} rows ({summary.rows_resumed:,} from an earlier run), "
-        f"{summary.rows_flagged:,} flagged, {summary.rows_quarantined:,} quarantined, "
-        f"in {summary.seconds:,.1f} s ({summary.rows_per_second:,.0f} rows/s) -> {summary.output}"
+        f"{summary.rows_flagged:,} flagged, {summary.rows_quarantined:,} quarantined "
+        f"({summary.lines_quarantined:,} input lines), "
+        + (f"{summary.rows_repaired:,} repaired, " if summary.rows_repaired else "")
+        + f"in {summary.seconds:,.1f} s ({summary.rows_per_second:,.0f} rows/s) -> {summary.output}"
         + (f"; quarantine: {summary.quarantine}" if summary.quarantine else ""),
         highlight=False,
     )

@@ -276,7 +276,8 @@ def _decode(line: bytes) -> tuple[str, str | None]:
     try:
         return line.decode("utf-8"), None
     except UnicodeDecodeError as exc:
-        return line.decode("utf-8", "replace"), f"byte {exc.start + 1} ({line[exc.start:exc.start + 4]!r})"
+        where = f"byte {exc.start + 1} ({line[exc.start : exc.start + 4]!r})"
+        return line.decode("utf-8", "replace"), where
 
 
 def _repair_surrogates(value: str) -> tuple[str, bool]:
@@ -443,7 +444,8 @@ def _csv_records(path: Path, gz: bool, fmt: str, columns: Columns, state: dict):
             if reason is not None:
                 yield first, last, None, reason, data, False
                 continue
-            yield first, last, [row[p] if row[p] != "" else None for p in positions], None, data, False
+            values = [row[p] if row[p] != "" else None for p in positions]
+            yield first, last, values, None, data, False
 
 
 def _bare_quote(text: str, delimiter: str) -> bool:
@@ -466,10 +468,11 @@ def _bare_quote(text: str, delimiter: str) -> bool:
 
 def _stray_quote(taken: list, delimiter: str, width: int) -> bool:
     """Whether a record over several lines with the header's width is a stray quote that
-    joined good rows, not one reply with line breaks. A quoted value that spans lines ends in a line with a quote
-    after its text (``...text",``) or, when the value ends with a line break, in a line
-    starting with the closing quote; a stray quote that closes further down leaves
-    continuation lines that read as rows of their own (:func:`_rows_inside`)."""
+    joined good rows, not one reply with line breaks. A quoted value that spans lines
+    ends in a line with a quote after its text (``...text",``) or, when the value ends
+    with a line break, in a line starting with the closing quote; a stray quote that
+    closes further down leaves continuation lines that read as rows of their own
+    (:func:`_rows_inside`)."""
     last = taken[-1][2]
     if last.startswith('"') and last[1:2] in (delimiter, "\r", "\n", ""):
         return False
@@ -503,7 +506,8 @@ def _jsonl_records(path: Path, gz: bool, columns: Columns, state: dict):
                 continue
             text, not_utf8 = _decode(line)
             if not_utf8 is not None:
-                yield line_no, line_no, None, Errors.E529.format(line=line_no, where=not_utf8), line, False
+                reason = Errors.E529.format(line=line_no, where=not_utf8)
+                yield line_no, line_no, None, reason, line, False
                 continue
             try:
                 obj = json.loads(text)
@@ -671,7 +675,8 @@ def _chunk_records(records, path: Path, cols: Columns, chunk_rows: int, state: d
             lines.append(line)
             repaired += fixed
         else:
-            bad.append(_quarantine_entry(path, line, end_line, reason, raw_bytes, values, roles, state))
+            entry = _quarantine_entry(path, line, end_line, reason, raw_bytes, values, roles, state)
+            bad.append(entry)
         if n_records == chunk_rows:
             yield emit()
             index += 1

@@ -59,9 +59,7 @@ def test_one_bad_quote_does_not_swallow_the_good_rows(tmp_path):
 
 def test_a_run_on_quote_to_the_end_of_file_costs_one_line(tmp_path):
     path = tmp_path / "tail.csv"
-    path.write_text(
-        'id,text\nr1,ok\nr2,"never closed\nr3,fine\nr4,"also fine"\n', encoding="utf-8"
-    )
+    path.write_text('id,text\nr1,ok\nr2,"never closed\nr3,fine\nr4,"also fine"\n', encoding="utf-8")
     _, frame, bad = read_all([path])
     assert frame[cio.ID].tolist() == ["r1", "r3", "r4"]
     assert [(b["line"], b["end_line"]) for b in bad] == [(3, 3)]
@@ -184,9 +182,7 @@ def _valid_csv(texts: list[str]) -> tuple[bytes, list[tuple[int, int]]]:
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     texts=st.lists(WORDS, min_size=3, max_size=25),
-    edits=st.lists(
-        st.tuples(st.floats(0, 1), st.integers(0, 8), JUNK), min_size=1, max_size=3
-    ),
+    edits=st.lists(st.tuples(st.floats(0, 1), st.integers(0, 8), JUNK), min_size=1, max_size=3),
 )
 def test_corrupting_a_file_loses_only_the_corrupted_rows(tmp_path_factory, texts, edits):
     """Replace random byte ranges with junk; every row outside the corrupted span is
