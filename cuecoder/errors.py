@@ -59,6 +59,20 @@ class Errors(metaclass=_WithCodes):
         "The stored head '{path}' differs from the scikit-learn model it came from by "
         "{diff:.2e} (tolerance {tol:g}): the export is not faithful."
     )
+    # issue 13, untrusted model folders (E014-E029)
+    E014 = "Model meta.json at '{path}': field '{field}' must be {expected}; found {found}."
+    E015 = (
+        "Model meta.json at '{path}': '{field}' has no entry for label(s) {missing}; "
+        "every label in {labels} needs one."
+    )
+    E016 = (
+        "Model file '{name}' in '{path}' has {size:,} bytes, above the {limit:,}-byte limit "
+        "for {kind} files: a model folder is untrusted input, so it is refused unread."
+    )
+    E017 = (
+        "Model meta.json at '{path}' names '{name}' as {role}, which must be a {kind} "
+        "file: a model folder holds ONNX, JSON and TSV files only."
+    )
 
     # --- input (E1xx)
     E101 = "Column '{column}' is not in {source}. Columns there: {available}."
