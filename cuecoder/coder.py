@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 from spacy.tokens import Doc
 
+from ._unicode import repair_surrogates
 from .codebook import EVIDENCE_ONLY, add_composites, label_column
 from .cues.evidence import Evidence, EvidenceMatcher
 from .cues.features import FEATURE_NAMES, featurize
@@ -25,6 +26,27 @@ from .templates.evidence import add_corpus_evidence, find_templates
 from .text.tokenizer import DEFAULT_PROFILE, shared_nlp
 
 logger = logging.getLogger(__name__)
+
+
+#: Replies (and contexts) are cut to this many characters before tokenizing, and the
+#: reply flagged ``truncated``: spaCy's tokenizer splits affixes one at a time, which is
+#: quadratic in the length of a run without whitespace (16,000 emoji took 46 s on the
+#: reference 2-core machine, 100,000 would take about half an hour). The encoder reads
+#: 256 tokens, about 1,000 characters, anyway. (Issue 13: hostile input.)
+MAX_TEXT_CHARS = 4_096
+
+
+def _bounded(text: str | None) -> tuple[str | None, bool, bool]:
+    """``text`` cut to :data:`MAX_TEXT_CHARS`, with lone UTF-16 surrogates (not valid
+    Unicode text; the tokenizers can't take them) as U+FFFD; whether it was cut, and
+    whether it was repaired."""
+    if text is None:
+        return None, False, False
+    cut = len(text) > MAX_TEXT_CHARS
+    if cut:
+        text = text[:MAX_TEXT_CHARS]
+    text, repaired = repair_surrogates(text)
+    return text, cut, repaired
 
 
 def _as_text(value) -> str | None:
@@ -264,7 +286,18 @@ class Coder:
             raise CuecoderError(
                 Errors.E103.format(n_contexts=len(contexts), n_replies=len(replies))
             )
-        texts = [_as_text(r) for r in replies]
+        bounded = [_bounded(_as_text(r)) for r in replies]
+        texts = [b[0] for b in bounded]
+        cut = np.array([b[1] for b in bounded], dtype=bool)
+        n_cut, n_repaired = int(cut.sum()), sum(b[2] for b in bounded)
+        if n_cut or n_repaired:
+            warnings.warn(
+                Warnings.W502.format(
+                    n_cut=n_cut, n_repaired=n_repaired, total=len(texts), limit=MAX_TEXT_CHARS
+                ),
+                stacklevel=2,
+            )
+        contexts = [_bounded(_as_text(c))[0] for c in contexts]
         keep = [i for i, t in enumerate(texts) if t is not None]
         n_empty = len(texts) - len(keep)
         if n_empty:
@@ -299,6 +332,7 @@ class Coder:
             ]
         truncated = np.zeros(len(texts), dtype=bool)
         truncated[keep] = truncated_kept
+        truncated |= cut
         table["evidence"] = ev_col
         table["empty"] = [t is None for t in texts]
         table["truncated"] = truncated

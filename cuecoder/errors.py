@@ -210,6 +210,11 @@ class Warnings(metaclass=_WithCodes):
         "{n} row(s) of '{path}' held lone UTF-16 surrogates (text cut inside an emoji?); "
         "they were replaced by U+FFFD and the rows scored."
     )
+    W502 = (
+        "Of {total} replies, {n_cut} were longer than {limit:,} characters and were cut "
+        "there before scoring (flagged 'truncated'), and {n_repaired} held lone UTF-16 "
+        "surrogates, replaced by U+FFFD."
+    )
     W501 = (
         "Took over the lock '{lock}' left by process {pid} on host '{host}' (started "
         "{started}), which stopped without releasing it; its finished chunks are resumed."

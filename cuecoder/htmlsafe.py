@@ -13,12 +13,12 @@ import math
 import re
 from pathlib import Path
 
+from ._unicode import repair_surrogates
+
 #: C0 controls other than tab, line feed and carriage return, DEL and the C1 block:
 #: not allowed in HTML text (HTML Living Standard, "control" code points), so shown as
 #: U+FFFD. NUL included.
 _CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-#: Lone UTF-16 surrogates (from JSON ``\\ud83d`` escapes) can't be written as UTF-8.
-_SURROGATES = re.compile("[\ud800-\udfff]")
 
 
 def printable(text: str) -> str:
@@ -30,7 +30,7 @@ def printable(text: str) -> str:
     >>> printable("a\x00b")
     'a\ufffdb'
     """
-    return _SURROGATES.sub("\ufffd", _CONTROLS.sub("\ufffd", text))
+    return repair_surrogates(_CONTROLS.sub("\ufffd", text))[0]
 
 
 def escape(value) -> str:

@@ -6,10 +6,12 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
 from ..codebook import COMPOSITES, LABEL_OF
+from ..htmlsafe import printable
 from ._common import console, user_errors
 
 LABEL_STYLE = {
@@ -22,7 +24,7 @@ LABEL_STYLE = {
 
 def highlight(text: str, evidence: list[dict]) -> Text:
     """The reply with its evidence spans styled by sub-code family."""
-    out = Text(text)
+    out = Text(text)  # a Text is never parsed as markup
     for ev in evidence:
         out.stylize(LABEL_STYLE.get(LABEL_OF[ev["subcode"]], "bold"), ev["start"], ev["end"])
     return out
@@ -44,7 +46,7 @@ def explain_command(
     with user_errors():
         coder = load(model)
         row = coder.score([reply], [context]).iloc[0]
-    table = Table(title=f"cuecoder ({coder.meta['name']} {coder.meta['version']})")
+    table = Table(title=escape(f"cuecoder ({coder.meta['name']} {coder.meta['version']})"))
     for col in ("cue", "probability", "label", "evidence"):
         table.add_column(col)
     for label in (*coder.labels, *COMPOSITES):
@@ -53,9 +55,11 @@ def explain_command(
             label,
             f"{row[label]:.3f}" if row[label] == row[label] else "-",
             "yes" if row[f"{label}_label"] else "no",
-            ", ".join(f"{e['subcode']} '{e['text']}'" for e in spans),
+            ", ".join(f"{e['subcode']} '{escape(printable(e['text']))}'" for e in spans),
         )
     console.print(table)
-    console.print(highlight(reply, row["evidence"]))
+    # as text, never markup; control characters (terminal escapes) shown as U+FFFD,
+    # one for one, so the evidence offsets still fit
+    console.print(highlight(printable(reply), row["evidence"]))
     if row["empty"]:
         console.print("[yellow]The reply is empty: nothing to score.[/yellow]")

@@ -66,6 +66,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from .._unicode import repair_surrogates
 from ..errors import CuecoderError, Errors
 
 logger = logging.getLogger(__name__)
@@ -278,15 +279,6 @@ def _decode(line: bytes) -> tuple[str, str | None]:
     except UnicodeDecodeError as exc:
         where = f"byte {exc.start + 1} ({line[exc.start : exc.start + 4]!r})"
         return line.decode("utf-8", "replace"), where
-
-
-def _repair_surrogates(value: str) -> tuple[str, bool]:
-    """``value`` with lone UTF-16 surrogates (valid JSON, not valid Unicode text) as U+FFFD."""
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        return value.encode("utf-16", "surrogatepass").decode("utf-16", "replace"), True
-    return value, False
 
 
 # A record: (first line, last line, values aligned with the requested columns or None,
@@ -536,7 +528,7 @@ def _jsonl_records(path: Path, gz: bool, columns: Columns, state: dict):
                 if isinstance(value, list | dict):
                     value = json.dumps(value, ensure_ascii=False)
                 if isinstance(value, str):
-                    value, fixed = _repair_surrogates(value)
+                    value, fixed = repair_surrogates(value)
                     repaired = repaired or fixed
                 values.append(value)
             yield line_no, line_no, values, None, line, repaired
