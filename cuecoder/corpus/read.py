@@ -493,6 +493,7 @@ def _jsonl_records(path: Path, gz: bool, columns: Columns, state: dict):
     with _open_binary(path, gz) as (binary, raw):
         state["raw"] = raw
         names: list[str] | None = None
+        texts = {columns.text, columns.context}  # a list there is not text: quarantined
         for line_no, line in enumerate(_physical_lines(binary), start=1):
             if not line.strip():
                 continue
@@ -525,8 +526,8 @@ def _jsonl_records(path: Path, gz: bool, columns: Columns, state: dict):
             repaired = False
             for name in names:
                 value = obj.get(name)
-                if isinstance(value, list | dict):
-                    value = json.dumps(value, ensure_ascii=False)
+                if isinstance(value, list | dict) and name not in texts:
+                    value = json.dumps(value, ensure_ascii=False)  # a kept column: as JSON
                 if isinstance(value, str):
                     value, fixed = repair_surrogates(value)
                     repaired = repaired or fixed

@@ -264,3 +264,15 @@ def test_a_valid_file_reads_exactly(tmp_path_factory, texts, delimiter):
     _, frame, bad = read_all([path], chunk_rows=4)
     assert not bad
     assert frame[cio.TEXT].tolist() == texts
+
+
+def test_jsonl_text_that_is_a_list_is_not_scored(tmp_path):
+    path = tmp_path / "types.jsonl"
+    path.write_text(
+        '{"id": "a", "text": ["a", "list"], "meta": {"k": 1}}\n'
+        '{"id": "b", "text": "fine", "meta": {"k": 2}}\n',
+        encoding="utf-8",
+    )
+    _, frame, bad = read_all([path], keep=["meta"])
+    assert frame[cio.ID].tolist() == ["b"] and frame["meta"].tolist() == ['{"k": 2}']
+    assert [b["line"] for b in bad] == [1] and "[E524]" in bad[0]["reason"]
