@@ -15,8 +15,10 @@ CSV reader: pyarrow reports neither the line of a malformed row nor where it sat
 the good ones once values may span lines (``newlines_in_values``), and replies do
 contain line breaks. JSON lines are parsed line by line for the same reason (pyarrow's
 JSON reader rejects a whole block for one bad line or one value of another type).
-Parsing runs at hundreds of thousands of rows a second, three orders of magnitude above
-the scorer, so it costs nothing that matters.
+Parsing, re-sync checks included, runs at tens of thousands of rows a second (about
+60,000 on a 12-column TWCS CSV on a loaded 2-core machine, 15-25% below the reader
+without re-sync), two orders of magnitude above the scorer, so it costs nothing that
+matters.
 
 Dirty files: every physical line of a text input ends up in a scored row, in the
 quarantine (with its file, first and last line, reason and exact bytes), or is blank.
