@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 from spacy.tokens import Doc
 
+from ._unicode import repair_surrogates
 from .codebook import EVIDENCE_ONLY, add_composites, label_column
 from .cues.evidence import Evidence, EvidenceMatcher
 from .cues.features import FEATURE_NAMES, featurize
@@ -30,6 +31,27 @@ from .text.tokenizer import DEFAULT_PROFILE, shared_nlp
 LANGUAGE_MODES = ("auto", "any")
 
 logger = logging.getLogger(__name__)
+
+
+#: Replies (and contexts) are cut to this many characters before tokenizing, and the
+#: reply flagged ``truncated``: spaCy's tokenizer splits affixes one at a time, which is
+#: quadratic in the length of a run without whitespace (16,000 emoji took 46 s on the
+#: reference 2-core machine, 100,000 would take about half an hour). The encoder reads
+#: 256 tokens, about 1,000 characters, anyway. (Issue 13: hostile input.)
+MAX_TEXT_CHARS = 4_096
+
+
+def _bounded(text: str | None) -> tuple[str | None, bool, bool]:
+    """``text`` cut to :data:`MAX_TEXT_CHARS`, with lone UTF-16 surrogates (not valid
+    Unicode text; the tokenizers can't take them) as U+FFFD; whether it was cut, and
+    whether it was repaired."""
+    if text is None:
+        return None, False, False
+    cut = len(text) > MAX_TEXT_CHARS
+    if cut:
+        text = text[:MAX_TEXT_CHARS]
+    text, repaired = repair_surrogates(text)
+    return text, cut, repaired
 
 
 def _as_text(value) -> str | None:
@@ -364,7 +386,18 @@ class Coder:
             raise CuecoderError(
                 Errors.E103.format(n_contexts=len(contexts), n_replies=len(replies))
             )
-        texts = [_as_text(r) for r in replies]
+        bounded = [_bounded(_as_text(r)) for r in replies]
+        texts = [b[0] for b in bounded]
+        cut = np.array([b[1] for b in bounded], dtype=bool)
+        n_cut, n_repaired = int(cut.sum()), sum(b[2] for b in bounded)
+        if n_cut or n_repaired:
+            warnings.warn(
+                Warnings.W502.format(
+                    n_cut=n_cut, n_repaired=n_repaired, total=len(texts), limit=MAX_TEXT_CHARS
+                ),
+                stacklevel=2,
+            )
+        contexts = [_bounded(_as_text(c))[0] for c in contexts]
         n_empty = sum(t is None for t in texts)
         if n_empty:
             warnings.warn(Warnings.W003.format(n=n_empty, total=len(texts)), stacklevel=2)
@@ -410,6 +443,7 @@ class Coder:
             for i, spans in zip(rows, ev, strict=True):
                 ev_col[i] = spans
         n_truncated = int(truncated.sum())
+        truncated |= cut  # cut at MAX_TEXT_CHARS before scoring (W502 said so)
         if n_truncated:
             warnings.warn(
                 Warnings.W002.format(

@@ -59,6 +59,20 @@ class Errors(metaclass=_WithCodes):
         "The stored head '{path}' differs from the scikit-learn model it came from by "
         "{diff:.2e} (tolerance {tol:g}): the export is not faithful."
     )
+    # untrusted model folders (E014-E029)
+    E014 = "Model meta.json at '{path}': field '{field}' must be {expected}; found {found}."
+    E015 = (
+        "Model meta.json at '{path}': '{field}' has no entry for label(s) {missing}; "
+        "every label in {labels} needs one."
+    )
+    E016 = (
+        "Model file '{name}' in '{path}' has {size:,} bytes, above the {limit:,}-byte limit "
+        "for {kind} files: a model folder is untrusted input, so it is refused unread."
+    )
+    E017 = (
+        "Model meta.json at '{path}' names '{name}' as {role}, which must be a {kind} "
+        "file: a model folder holds ONNX, JSON and TSV files only."
+    )
 
     # --- input (E1xx)
     E101 = "Column '{column}' is not in {source}. Columns there: {available}."
@@ -95,6 +109,13 @@ class Errors(metaclass=_WithCodes):
     E504 = "--scheduler needs --engine dask; the local engine runs on this machine only."
     E505 = "The output '{out}' is also an input file; choose another --out."
     E506 = "Scoring chunk {seq} of '{path}' failed: {reason}"
+    # outputs (E508-E519)
+    E508 = (
+        "Another run is writing '{out}': process {pid} on host '{host}' since {started} "
+        "holds '{lock}'. Wait for it, or choose another --out; if that process is gone "
+        "and the file is on a network drive, delete the lock file."
+    )
+    E509 = "The {what} '{path}' of output '{out}' is also an input file; choose another --out."
     # quarantine reasons: one line each, written next to the row's file and line
     E520 = "unparseable CSV record: {reason}"
     E521 = "the line has {found} fields, the header {expected}"
@@ -103,6 +124,23 @@ class Errors(metaclass=_WithCodes):
     E524 = "{role} holds a {kind}, not text"
     E525 = "missing text: the reply is absent, empty or whitespace"
     E526 = "missing id"
+    # dirty corpora (E527-E539)
+    E527 = (
+        "a quoted value runs over {limit} lines (a stray quote): the record's first line is "
+        "quarantined and reading resumes at the next"
+    )
+    E529 = "not UTF-8 (line {line}, {where}); convert the file to UTF-8"
+    E530 = "a repeated header line (files joined with cat?)"
+    E532 = (
+        "a quote that does not close where it should: read from here the record spans "
+        "lines {first}-{last} with {found} fields (the header {expected}); this line is "
+        "quarantined and reading resumes at the next"
+    )
+    E533 = (
+        "a quote inside an unquoted value, in a line read again after a broken record: "
+        "most likely the end of that record's quoted value"
+    )
+    E531 = "truncated last line, no newline at the end of the file (a crashed writer?): {reason}"
 
     # --- optional dependencies (E2xx)
     E201 = "{feature} requires {package}. Install it with: pip install '{extra}'"
@@ -185,7 +223,7 @@ class Errors(metaclass=_WithCodes):
         "keys look like {left}, account keys like {right}."
     )
     E355 = "The scored table has no rows: nothing to report (read {path})."
-    # issue 17: HC errors, bad values, serial mediation, design-based correction (E320-E349)
+    # mediation: HC errors, bad values, serial mediation, design-based correction (E320-E349)
     E320 = (
         "Column '{column}' has {n} infinite value(s), e.g. in row {example!r}; {role} must be "
         "finite. Replace them with numbers or with NaN (dropped listwise)."
@@ -265,4 +303,18 @@ class Warnings(metaclass=_WithCodes):
     W321 = (
         "{n} coded account(s) are not among the analysed accounts (absent from the data, or "
         "dropped for missing values) and were ignored, e.g. {examples}."
+    )
+    # corpus reading and writing (W500-W519)
+    W500 = (
+        "{n} row(s) of '{path}' held lone UTF-16 surrogates (text cut inside an emoji?); "
+        "they were replaced by U+FFFD and the rows scored."
+    )
+    W502 = (
+        "Of {total} replies, {n_cut} were longer than {limit:,} characters and were cut "
+        "there before scoring (flagged 'truncated'), and {n_repaired} held lone UTF-16 "
+        "surrogates, replaced by U+FFFD."
+    )
+    W501 = (
+        "Took over the lock '{lock}' left by process {pid} on host '{host}' (started "
+        "{started}), which stopped without releasing it; its finished chunks are resumed."
     )

@@ -7,10 +7,12 @@ from typing import Annotated
 
 import pandas as pd
 import typer
+from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
 from ..codebook import COMPOSITES, LABEL_OF
+from ..htmlsafe import printable
 from ._common import console, user_errors
 
 LABEL_STYLE = {
@@ -23,7 +25,7 @@ LABEL_STYLE = {
 
 def highlight(text: str, evidence: list[dict]) -> Text:
     """The reply with its evidence spans styled by sub-code family."""
-    out = Text(text)
+    out = Text(text)  # a Text is never parsed as markup
     for ev in evidence:
         out.stylize(LABEL_STYLE.get(LABEL_OF[ev["subcode"]], "bold"), ev["start"], ev["end"])
     return out
@@ -59,8 +61,9 @@ def explain_command(
         row = coder.score([reply], [context], languages=languages).iloc[0]
     scorer = coder.routes.get(row["language"], coder)
     table = Table(
-        title=f"cuecoder ({scorer.meta['name']} {scorer.meta['version']}, "
-        f"language {row['language']})"
+        title=escape(
+            f"cuecoder ({scorer.meta['name']} {scorer.meta['version']}, language {row['language']})"
+        )
     )
     for col in ("cue", "probability", "label", "evidence"):
         table.add_column(col)
@@ -70,10 +73,12 @@ def explain_command(
             label,
             f"{row[label]:.3f}" if row[label] == row[label] else "-",
             "-" if row[f"{label}_label"] is pd.NA else "yes" if row[f"{label}_label"] else "no",
-            ", ".join(f"{e['subcode']} '{e['text']}'" for e in spans),
+            ", ".join(f"{e['subcode']} '{escape(printable(e['text']))}'" for e in spans),
         )
     console.print(table)
-    console.print(highlight(reply, row["evidence"]))
+    # as text, never markup; control characters (terminal escapes) shown as U+FFFD,
+    # one for one, so the evidence offsets still fit
+    console.print(highlight(printable(reply), row["evidence"]))
     if row["empty"]:
         console.print("[yellow]The reply is empty: nothing to score.[/yellow]")
     if row["unsupported_language"]:

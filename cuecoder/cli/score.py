@@ -133,8 +133,9 @@ def score_command(
         f"Scored {summary.rows_scored:,} rows ({summary.rows_resumed:,} from an earlier run), "
         f"{summary.rows_flagged:,} flagged, "
         f"{summary.rows_unsupported_language:,} in languages no model reads (NaN), "
-        f"{summary.rows_quarantined:,} quarantined, "
-        f"in {summary.seconds:,.1f} s ({summary.rows_per_second:,.0f} rows/s) -> {summary.output}"
+        f"{summary.rows_quarantined:,} quarantined ({summary.lines_quarantined:,} input lines), "
+        + (f"{summary.rows_repaired:,} repaired, " if summary.rows_repaired else "")
+        + f"in {summary.seconds:,.1f} s ({summary.rows_per_second:,.0f} rows/s) -> {summary.output}"
         + (f"; quarantine: {summary.quarantine}" if summary.quarantine else ""),
         highlight=False,
     )

@@ -33,6 +33,7 @@ import concurrent.futures as cf
 import logging
 import shutil
 import time
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -40,12 +41,13 @@ from typing import Literal
 
 import numpy as np
 
-from ..errors import CuecoderError, Errors
+from ..errors import CuecoderError, Errors, Warnings
 from . import read as cread
 from . import write as cwrite
 from .checkpoint import Manifest, fingerprint, model_token, parts_dir, quarantine_path
 from .executors import InlineExecutor, ProcessExecutor
 from .frame import output_meta
+from .lock import OutputLock
 from .progress import Progress
 
 logger = logging.getLogger(__name__)
@@ -60,10 +62,14 @@ class CorpusSummary:
     """What :func:`score_corpus` did.
 
     ``rows_flagged`` counts scored rows with a warning flag (``truncated``: longer than
-    the encoder's limit); ``rows_unsupported_language`` the rows in a language no loaded
-    model reads (NaN scores, see :meth:`Coder.score <cuecoder.coder.Coder.score>`);
-    ``rows_per_second`` is over the rows scored by this run,
-    ``rows_resumed`` the rows found scored by an earlier, interrupted run.
+    the encoder's limit, or cut at 4,096 characters); ``rows_quarantined`` the records
+    in the quarantine file and ``lines_quarantined`` the physical input lines they hold (a
+    record may span lines; after a broken record each of its lines is one entry);
+    ``rows_repaired`` scored rows whose text had lone surrogates replaced (W500);
+    ``rows_unsupported_language`` the rows in a language no loaded model reads (NaN
+    scores, see :meth:`Coder.score <cuecoder.coder.Coder.score>`). ``rows_per_second`` is
+    over the rows scored by this run, ``rows_resumed`` the rows found scored by an
+    earlier, interrupted run.
     """
 
     output: str
@@ -75,6 +81,8 @@ class CorpusSummary:
     chunks: int
     seconds: float
     rows_per_second: float
+    lines_quarantined: int = 0
+    rows_repaired: int = 0
     rows_unsupported_language: int = 0
 
     def as_dict(self) -> dict:
@@ -239,8 +247,7 @@ def score_corpus(
     out = Path(out)
     cwrite.output_format(out)
     files = cread.list_inputs(path_or_paths)
-    if any(p.resolve() == out.resolve() for p in files):
-        raise CuecoderError(Errors.E505.format(out=out))
+    check_outputs(files, out)
     columns = cread.Columns(
         text=text_col,
         context=context_col,
@@ -269,6 +276,73 @@ def score_corpus(
     }
     folder = parts_dir(out)
     out.parent.mkdir(parents=True, exist_ok=True)
+    with OutputLock(out):
+        return _run(
+            files=files,
+            out=out,
+            folder=folder,
+            columns=columns,
+            settings=settings,
+            coder=coder,
+            resume=resume,
+            corpus_evidence=corpus_evidence,
+            chunk_rows=chunk_rows,
+            engine=engine,
+            workers=workers,
+            scheduler=scheduler,
+            client=client,
+            batch_size=batch_size,
+            id_name=id_name,
+            shard_t=shard_t,
+            progress=progress,
+            keep_parts=keep_parts,
+            callback=callback,
+            t0=t0,
+        )
+
+
+def check_outputs(files: Sequence[Path], out: Path) -> None:
+    """Refuse an output, or its quarantine file, that is one of the inputs (E505, E509),
+    by path or as the same file under another name (a hard or symbolic link)."""
+    targets = {"output": out, "quarantine file": quarantine_path(out)}
+    for what, target in targets.items():
+        for p in files:
+            same = p.resolve() == target.resolve()
+            if not same and target.exists():
+                try:
+                    same = target.samefile(p)
+                except OSError:
+                    same = False
+            if same:
+                if what == "output":
+                    raise CuecoderError(Errors.E505.format(out=out))
+                raise CuecoderError(Errors.E509.format(what=what, path=target, out=out))
+
+
+def _run(
+    *,
+    files,
+    out,
+    folder,
+    columns,
+    settings,
+    coder,
+    resume,
+    corpus_evidence,
+    chunk_rows,
+    engine,
+    workers,
+    scheduler,
+    client,
+    batch_size,
+    id_name,
+    shard_t,
+    progress,
+    keep_parts,
+    callback,
+    t0,
+) -> CorpusSummary:
+    """The run proper, under the output's lock."""
     manifest = Manifest(folder, fingerprint(files, columns, settings), resume)
 
     index = None
@@ -308,7 +382,7 @@ def score_corpus(
     state = {"est": 0.0}
 
     def commit(future, chunk_info) -> None:
-        seq, bad, path = chunk_info
+        seq, bad, path, repaired = chunk_info
         try:
             scored = future.result()
         except CuecoderError:
@@ -326,6 +400,8 @@ def score_corpus(
             "flagged": int(scored["truncated"].sum()),
             "unsupported_language": int(scored["unsupported_language"].sum()),
             "quarantined": len(bad),
+            "quarantined_lines": sum(b["end_line"] - b["line"] + 1 for b in bad),
+            "repaired": repaired,
         }
         manifest.commit(entry)
         counts["rows"] += len(scored)
@@ -343,7 +419,9 @@ def score_corpus(
                 continue
             if chunk.seq in manifest.done:
                 continue
-            info = (chunk.seq, chunk.bad, chunk.path)
+            info = (chunk.seq, chunk.bad, chunk.path, chunk.repaired)
+            if chunk.repaired:
+                warnings.warn(Warnings.W500.format(n=chunk.repaired, path=chunk.path), stacklevel=2)
             if chunk.frame.empty:  # every record quarantined: commit an empty part
                 empty = cf.Future()
                 kept = [c for c in chunk.frame.columns if not c.startswith("__")]
@@ -396,17 +474,20 @@ def score_corpus(
         chunks=len(seqs),
         seconds=seconds,
         rows_per_second=(n_rows - rows_resumed) / seconds if seconds > 0 else 0.0,
+        lines_quarantined=sum(manifest.done[s].get("quarantined_lines", 0) for s in seqs),
+        rows_repaired=sum(manifest.done[s].get("repaired", 0) for s in seqs),
         rows_unsupported_language=sum(
             manifest.done[s].get("unsupported_language", 0) for s in seqs
         ),
     )
     logger.info(
-        "scored %s rows (%s flagged, %s in unsupported languages, %s quarantined) "
-        "in %.1f s, %.0f rows/s",
+        "scored %s rows (%s flagged, %s in unsupported languages, %s quarantined on %s "
+        "lines) in %.1f s, %.0f rows/s",
         f"{summary.rows_scored:,}",
         f"{summary.rows_flagged:,}",
         f"{summary.rows_unsupported_language:,}",
         f"{summary.rows_quarantined:,}",
+        f"{summary.lines_quarantined:,}",
         seconds,
         summary.rows_per_second,
     )
@@ -419,4 +500,5 @@ __all__ = [
     "parse_shard",
     "parse_keep",
     "build_template_index",
+    "check_outputs",
 ]

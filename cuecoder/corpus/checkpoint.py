@@ -1,8 +1,10 @@
 """Checkpoints of a corpus run: part files, and a manifest that says which are complete.
 
 The manifest's header holds the run's fingerprint (inputs, columns, settings, model); a
-resumed run must match it (E501). Each committed chunk adds one fsynced line; a torn last
-line (power loss) is skipped, and an entry whose part file is gone is redone.
+resumed run must match it (E501). Each committed chunk adds one line, and the manifest
+is rewritten whole like every file cuecoder writes (temporary file, fsync, rename), so
+it is never seen half-written; a torn line in a manifest of an older cuecoder (which
+appended) is skipped, and an entry whose part file is gone is redone.
 """
 
 from __future__ import annotations
@@ -10,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 import shutil
 from pathlib import Path
 
@@ -96,21 +97,22 @@ class Manifest:
                         self.done[int(entry["seq"])] = entry
                 if self.done:
                     logger.info("resuming: %d chunks already scored in %s", len(self.done), folder)
-                self.fh = open(self.path, "a", encoding="utf-8")
-                return
         folder.mkdir(parents=True, exist_ok=True)
+        self.header = {"fingerprint": fingerprint}
+        self._write()
+
+    def _write(self) -> None:
+        lines = [self.header, *(self.done[k] for k in sorted(self.done))]
         with cwrite.atomic_path(self.path) as tmp:
-            tmp.write_text(json.dumps({"fingerprint": fingerprint}) + "\n", encoding="utf-8")
-        self.fh = open(self.path, "a", encoding="utf-8")
+            tmp.write_text("".join(json.dumps(x) + "\n" for x in lines), encoding="utf-8")
 
     def commit(self, entry: dict) -> None:
-        self.fh.write(json.dumps(entry) + "\n")
-        self.fh.flush()
-        os.fsync(self.fh.fileno())
+        """Record a finished chunk (the manifest is replaced atomically)."""
         self.done[int(entry["seq"])] = entry
+        self._write()
 
     def close(self) -> None:
-        self.fh.close()
+        """Nothing stays open between commits; kept for the callers' ``finally``."""
 
 
 def _json_or_none(line: str):

@@ -15,14 +15,41 @@ CSV reader: pyarrow reports neither the line of a malformed row nor where it sat
 the good ones once values may span lines (``newlines_in_values``), and replies do
 contain line breaks. JSON lines are parsed line by line for the same reason (pyarrow's
 JSON reader rejects a whole block for one bad line or one value of another type).
-Parsing runs at hundreds of thousands of rows a second, three orders of magnitude above
-the scorer, so it costs nothing that matters. Parquet is read with
+Parsing, re-sync checks included, runs at tens of thousands of rows a second (about
+60,000 on a 12-column TWCS CSV on a loaded 2-core machine, 15-25% below the reader
+without re-sync), two orders of magnitude above the scorer, so it costs nothing that
+matters.
+
+Dirty files: every physical line of a text input ends up in a scored row, in the
+quarantine (with its file, first and last line, reason and exact bytes), or is blank.
+Lines end at ``\n``, ``\r\n`` or a lone ``\r`` (Python's universal newlines; line
+numbers count each). CSV and TSV are parsed strictly (a quote must be followed by the
+delimiter or the end of the line), and a record that fails (a parse error, a wrong
+field count, or a quoted value running past :data:`MAX_RECORD_LINES` lines) gives up
+only its first line: parsing re-starts at the next line, so one stray quote costs one
+line, not the replies after it. A record whose bytes are not UTF-8 is quarantined
+whole; a byte-order mark is dropped; a line repeating the header (shards joined with
+``cat``) is quarantined. JSON lines: a last line without its newline that does not
+parse is reported as truncated (a producer that crashed mid-write); a lone UTF-16
+surrogate in a JSON string (text cut inside an emoji) becomes U+FFFD and the row is
+counted as repaired (:attr:`RawChunk.repaired`).
+
+A record that spans lines and has the header's width is still taken for a stray quote
+when its continuation lines read as clean rows of their own (no quote inside an
+unquoted value, the header's width): its first line is quarantined and the rest read
+again, and a line read again that holds a quote inside an unquoted value (the end of a
+broken quoted value) is quarantined rather than scored. CSV is not self-synchronizing,
+so one case stays ambiguous: a stray quote that closes exactly at the quote opening the
+next row's multi-line value reads as one well-formed record, and that next row's first
+line goes with it (its other lines are quarantined). NUL bytes inside a well-formed CSV
+record are kept as text; in JSON they are invalid and the line is quarantined. Parquet is read with
 ``pyarrow.parquet.ParquetFile.iter_batches``. Every text column is read as a string;
 kept columns of text formats stay strings, kept Parquet columns keep their type.
 """
 
 from __future__ import annotations
 
+import base64
 import csv
 import gzip
 import io
@@ -30,6 +57,7 @@ import json
 import logging
 import sys
 import zlib
+from collections import deque
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -40,6 +68,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from .._unicode import repair_surrogates
 from ..errors import CuecoderError, Errors
 
 logger = logging.getLogger(__name__)
@@ -65,7 +94,15 @@ ROLES = {
     RECIPIENT: "the recipient column",
 }
 CSV_FIELD_LIMIT = 64 * 1024 * 1024  # one field above 64 MB is a runaway quote, not a reply
-QUARANTINE_COLUMNS = ("file", "line", "reason", "raw")
+#: A quoted CSV value running over more physical lines than this is a stray quote: the
+#: record fails and parsing re-starts at its second line. Replies with line breaks have
+#: a few; 1,000 bounds the re-reading a file full of stray quotes costs.
+MAX_RECORD_LINES = 1_000
+#: Quarantine entries: the file, the record's first and last physical line, why, and the
+#: record's bytes (``raw`` as text; ``raw_base64`` too when they are not UTF-8).
+QUARANTINE_COLUMNS = ("file", "line", "end_line", "reason", "raw", "raw_base64")
+BOM = b"\xef\xbb\xbf"
+READ_BLOCK = 1 << 20
 
 
 def detect_format(path: str | Path) -> tuple[Format, bool]:
@@ -167,8 +204,9 @@ class RawChunk:
 
     ``frame`` holds the usable rows (internal columns ``__id``, ``__text``,
     ``__context``, ``__account``, ``__recipient``, then the kept columns), ``bad`` the
-    quarantined ones (dicts with file, line, reason, raw). ``seq`` numbers chunks across
-    all files; it names the chunk's part file and decides its shard.
+    quarantined ones (dicts of :data:`QUARANTINE_COLUMNS`). ``seq`` numbers chunks across
+    all files; it names the chunk's part file and decides its shard. ``repaired`` counts
+    usable rows whose text had lone surrogates replaced by U+FFFD.
     """
 
     seq: int
@@ -178,6 +216,7 @@ class RawChunk:
     bad: list[dict]
     n_records: int
     bytes_read: int
+    repaired: int = 0
 
 
 class _CountingReader(io.RawIOBase):
@@ -201,39 +240,125 @@ class _CountingReader(io.RawIOBase):
 
 
 @contextmanager
-def _open_text(path: Path, gz: bool):
+def _open_binary(path: Path, gz: bool):
     raw = _CountingReader(open(path, "rb"))
-    binary = gzip.GzipFile(fileobj=raw, mode="rb") if gz else io.BufferedReader(raw, 1 << 20)
-    text = io.TextIOWrapper(binary, encoding="utf-8", errors="replace", newline="")
+    binary = gzip.GzipFile(fileobj=raw, mode="rb") if gz else io.BufferedReader(raw, READ_BLOCK)
     try:
-        yield text, raw
+        yield binary, raw
     finally:
-        text.close()
+        binary.close()
         raw.close()
 
 
-# A record: (line, values aligned with the requested columns or None, reason, raw text).
-Record = tuple[int, list | None, str | None, str | None]
+def _physical_lines(binary) -> Iterator[bytes]:
+    """The lines of a binary stream with their terminators (``\n``, ``\r\n`` or ``\r``),
+    the first line's byte-order mark dropped. Memory is one block plus the longest line."""
+    buf = bytearray()
+    first = True
+    while data := binary.read(READ_BLOCK):
+        searched = max(len(buf) - 1, 0)  # a \r kept back last time may now meet its \n
+        buf += data
+        cut = max(buf.rfind(b"\n", searched), buf.rfind(b"\r", searched, len(buf) - 1))
+        if cut < 0:
+            continue
+        lines = bytes(buf[: cut + 1]).splitlines(keepends=True)
+        del buf[: cut + 1]
+        if first:
+            lines[0] = lines[0].removeprefix(BOM)
+            first = False
+        yield from lines
+    if buf:
+        lines = bytes(buf).splitlines(keepends=True)
+        if first:
+            lines[0] = lines[0].removeprefix(BOM)
+        yield from lines
+
+
+def _decode(line: bytes) -> tuple[str, str | None]:
+    """The line as text, and where it is not UTF-8 (None when it is)."""
+    try:
+        return line.decode("utf-8"), None
+    except UnicodeDecodeError as exc:
+        where = f"byte {exc.start + 1} ({line[exc.start : exc.start + 4]!r})"
+        return line.decode("utf-8", "replace"), where
+
+
+# A record: (first line, last line, values aligned with the requested columns or None,
+# reason or None, its raw bytes or None, whether its text was repaired).
+Record = tuple[int, int, list | None, str | None, bytes | None, bool]
+
+
+class _RunOn(Exception):
+    """A quoted CSV value ran over :data:`MAX_RECORD_LINES` lines."""
+
+
+class _Feed:
+    """Decoded physical lines for :func:`csv.reader`, remembering the ones a record took.
+
+    Lines of a failed record but its first are pushed back and read again by a fresh
+    reader: the line-by-line re-sync.
+    """
+
+    def __init__(self, lines: Iterator[bytes]) -> None:
+        self.lines = lines
+        self.no = 0  # number of the last line taken from ``lines``
+        self.back: deque = deque()
+        self.taken: list[tuple[int, bytes, str, str | None]] = []
+        self.suspect: set[int] = set()  # lines given back after a failed record
+
+    def __iter__(self) -> _Feed:
+        return self
+
+    def __next__(self) -> str:
+        if len(self.taken) >= MAX_RECORD_LINES:
+            raise _RunOn
+        if self.back:
+            item = self.back.popleft()
+        else:
+            raw = next(self.lines)
+            self.no += 1
+            item = (self.no, raw, *_decode(raw))
+        self.taken.append(item)
+        return item[2]
+
+    def resync(self) -> None:
+        """Give back every line of the failed record but its first."""
+        self.back = deque([*self.taken[1:], *self.back])
+        self.suspect.update(t[0] for t in self.taken[1:])
 
 
 def read_header(path: str | Path) -> list[str]:
-    """The column names of an input file (the first record's keys for JSON lines)."""
+    """The column names of an input file (the first object's keys for JSON lines)."""
     path = Path(path)
     fmt, gz = detect_format(path)
     try:
         if fmt == "parquet":
             return list(pq.read_schema(path).names)
-        with _open_text(path, gz) as (fh, _):
+        with _open_binary(path, gz) as (binary, _):
             if fmt == "jsonl":
-                for line in fh:
-                    if line.strip():
+                for line in _physical_lines(binary):
+                    if not line.strip():
+                        continue
+                    try:
                         obj = json.loads(line)
-                        return list(obj) if isinstance(obj, dict) else []
+                    except ValueError:
+                        continue  # a bad line is quarantined when read; look further
+                    if isinstance(obj, dict):
+                        return list(obj)
                 return []
-            header = next(csv.reader(fh, delimiter="," if fmt == "csv" else "\t"), [])
-            return [h.lstrip("\ufeff") if i == 0 else h for i, h in enumerate(header)]
-    except (OSError, ValueError, EOFError, zlib.error, csv.Error) as exc:
+            return _csv_header(_Feed(_physical_lines(binary)), fmt, path)
+    except (OSError, EOFError, zlib.error) as exc:
         raise CuecoderError(Errors.E105.format(path=path, reason=exc)) from exc
+
+
+def _csv_header(feed: _Feed, fmt: str, path: Path) -> list[str]:
+    reader = csv.reader(feed, delimiter="," if fmt == "csv" else "\t", strict=True)
+    try:
+        return next(reader)
+    except StopIteration:
+        raise CuecoderError(Errors.E105.format(path=path, reason="the file is empty")) from None
+    except (csv.Error, _RunOn) as exc:
+        raise CuecoderError(Errors.E105.format(path=path, reason=f"bad header: {exc}")) from exc
 
 
 def _missing_column(column: str, path: Path, available: list[str]) -> CuecoderError:
@@ -253,71 +378,144 @@ def _select(header: list[str], columns: Columns, path: Path) -> tuple[list[str],
     return wanted, [k for k in keep if k != columns.id]  # the id is always in the output
 
 
-def _csv_records(path: Path, gz: bool, delimiter: str, columns: Columns, state: dict):
+def _csv_records(path: Path, gz: bool, fmt: str, columns: Columns, state: dict):
     csv.field_size_limit(min(sys.maxsize, CSV_FIELD_LIMIT))
-    with _open_text(path, gz) as (fh, raw):
+    delimiter = "," if fmt == "csv" else "\t"
+    with _open_binary(path, gz) as (binary, raw):
         state["raw"] = raw
-        reader = csv.reader(fh, delimiter=delimiter)
-        try:
-            header = next(reader)
-        except StopIteration:
-            raise CuecoderError(Errors.E105.format(path=path, reason="the file is empty")) from None
-        except csv.Error as exc:
-            raise CuecoderError(Errors.E105.format(path=path, reason=exc)) from exc
-        header = [h.lstrip("\ufeff") if i == 0 else h for i, h in enumerate(header)]
+        feed = _Feed(_physical_lines(binary))
+        header = _csv_header(feed, fmt, path)
         if columns.id is None and "id" in header:
             columns.id = "id"
         wanted, keep = _select(header, columns, path)
         state["keep"] = keep
         positions = [header.index(n) for n in [*wanted, *keep]]
         width = len(header)
+        reader = csv.reader(feed, delimiter=delimiter, strict=True)
         while True:
-            line = reader.line_num + 1
+            feed.taken = []
+            reason = None
             try:
                 row = next(reader)
             except StopIteration:
                 return
             except csv.Error as exc:
-                yield line, None, Errors.E520.format(reason=exc), None
+                reason = Errors.E520.format(reason=exc)
+            except _RunOn:
+                reason = Errors.E527.format(limit=MAX_RECORD_LINES)
+            taken = feed.taken
+            if feed.suspect and taken and taken[0][0] > max(feed.suspect):
+                feed.suspect.clear()  # every line given back has been read again
+            if reason is None and not row:  # a blank line is not a record
                 continue
-            if not row:  # a blank line is not a record
+            if reason is None and len(taken) > 1:
+                if len(row) != width or _stray_quote(taken, delimiter, width):
+                    reason = Errors.E532.format(
+                        first=taken[0][0], last=taken[-1][0], found=len(row), expected=width
+                    )
+            if (
+                reason is None
+                and feed.suspect
+                and taken[0][0] in feed.suspect
+                and _bare_quote("".join(t[2] for t in taken), delimiter)
+            ):
+                reason = Errors.E533
+            if reason is not None:
+                # the record failed: its first line is quarantined, the others read again
+                yield taken[0][0], taken[0][0], None, reason, taken[0][1], False
+                feed.resync()
+                reader = csv.reader(feed, delimiter=delimiter, strict=True)
                 continue
-            if len(row) != width:
-                yield (
-                    line,
-                    None,
-                    Errors.E521.format(found=len(row), expected=width),
-                    _join(row, delimiter),
-                )
+            first, last = taken[0][0], taken[-1][0]
+            data = b"".join(t[1] for t in taken)
+            not_utf8 = next(((t[0], t[3]) for t in taken if t[3] is not None), None)
+            if not_utf8 is not None:
+                reason = Errors.E529.format(line=not_utf8[0], where=not_utf8[1])
+            elif len(row) != width:
+                reason = Errors.E521.format(found=len(row), expected=width)
+            elif row[0].lstrip("\ufeff") == header[0] and row[1:] == header[1:]:
+                reason = Errors.E530
+            if reason is not None:
+                yield first, last, None, reason, data, False
                 continue
-            yield line, [row[p] if row[p] != "" else None for p in positions], None, None
+            values = [row[p] if row[p] != "" else None for p in positions]
+            yield first, last, values, None, data, False
 
 
-def _join(row: list[str], delimiter: str) -> str:
-    buffer = io.StringIO()
-    csv.writer(buffer, delimiter=delimiter, lineterminator="").writerow(row)
-    return buffer.getvalue()
+def _bare_quote(text: str, delimiter: str) -> bool:
+    """Whether ``text`` has a quote inside an unquoted value, which no CSV writer makes."""
+    quoted, start, closed = False, True, False
+    for ch in text:
+        if quoted:
+            if ch == '"':
+                quoted, closed = False, True
+            continue
+        if ch == '"':
+            if start or closed:  # a value opens, or ``""`` inside a quoted value
+                quoted, start, closed = True, False, False
+                continue
+            return True
+        closed = False
+        start = ch in (delimiter, "\r", "\n")
+    return False
+
+
+def _stray_quote(taken: list, delimiter: str, width: int) -> bool:
+    """Whether a record over several lines with the header's width is a stray quote that
+    joined good rows, not one reply with line breaks. A quoted value that spans lines
+    ends in a line with a quote after its text (``...text",``) or, when the value ends
+    with a line break, in a line starting with the closing quote; a stray quote that
+    closes further down leaves continuation lines that read as rows of their own
+    (:func:`_rows_inside`)."""
+    last = taken[-1][2]
+    if last.startswith('"') and last[1:2] in (delimiter, "\r", "\n", ""):
+        return False
+    return _rows_inside([t[2] for t in taken[1:]], delimiter, width)
+
+
+def _rows_inside(texts: list[str], delimiter: str, width: int) -> bool:
+    """Whether continuation lines read as rows of their own: no quote inside an unquoted
+    value, every complete row of the header's width and at least one of them (a value
+    still open at the end may continue below)."""
+    if _bare_quote("".join(texts), delimiter):
+        return False
+    complete = 0
+    try:
+        for row in csv.reader(texts, delimiter=delimiter, strict=True):
+            if row and len(row) != width:
+                return False
+            complete += bool(row)
+    except csv.Error as exc:
+        if "unexpected end of data" not in str(exc):
+            return False
+    return complete > 0
 
 
 def _jsonl_records(path: Path, gz: bool, columns: Columns, state: dict):
-    with _open_text(path, gz) as (fh, raw):
+    with _open_binary(path, gz) as (binary, raw):
         state["raw"] = raw
         names: list[str] | None = None
-        for line_no, line in enumerate(fh, start=1):
+        texts = {columns.text, columns.context}  # a list there is not text: quarantined
+        for line_no, line in enumerate(_physical_lines(binary), start=1):
             if not line.strip():
                 continue
+            text, not_utf8 = _decode(line)
+            if not_utf8 is not None:
+                reason = Errors.E529.format(line=line_no, where=not_utf8)
+                yield line_no, line_no, None, reason, line, False
+                continue
             try:
-                obj = json.loads(line)
+                obj = json.loads(text)
             except json.JSONDecodeError as exc:
-                yield line_no, None, Errors.E522.format(reason=exc.msg), line.rstrip("\r\n")
+                if line.endswith((b"\n", b"\r")):
+                    reason = Errors.E522.format(reason=exc.msg)
+                else:
+                    reason = Errors.E531.format(reason=exc.msg)
+                yield line_no, line_no, None, reason, line, False
                 continue
             if not isinstance(obj, dict):
-                yield (
-                    line_no,
-                    None,
-                    Errors.E523.format(kind=type(obj).__name__),
-                    line.rstrip("\r\n"),
-                )
+                reason = Errors.E523.format(kind=type(obj).__name__)
+                yield line_no, line_no, None, reason, line, False
                 continue
             if names is None:
                 header = list(obj)
@@ -327,12 +525,16 @@ def _jsonl_records(path: Path, gz: bool, columns: Columns, state: dict):
                 state["keep"] = keep
                 names = [*wanted, *keep]
             values = []
+            repaired = False
             for name in names:
                 value = obj.get(name)
-                if isinstance(value, list | dict):
-                    value = json.dumps(value, ensure_ascii=False)
+                if isinstance(value, list | dict) and name not in texts:
+                    value = json.dumps(value, ensure_ascii=False)  # a kept column: as JSON
+                if isinstance(value, str):
+                    value, fixed = repair_surrogates(value)
+                    repaired = repaired or fixed
                 values.append(value)
-            yield line_no, values, None, line.rstrip("\r\n")
+            yield line_no, line_no, values, None, line, repaired
 
 
 def _parquet_records(path: Path, columns: Columns, chunk_rows: int, state: dict):
@@ -367,7 +569,7 @@ def _parquet_records(path: Path, columns: Columns, chunk_rows: int, state: dict)
         cols = {n: batch.column(n).to_pylist() for n in dict.fromkeys(names)}
         for i in range(batch.num_rows):
             line += 1
-            yield line, [cols[n][i] for n in names], None, None
+            yield line, line, [cols[n][i] for n in names], None, None, False
         state["bytes"] = int(size * line / total)
 
 
@@ -412,7 +614,7 @@ def iter_chunks(
         cols = Columns(**{**columns.__dict__})  # the id default is resolved per file
         state: dict = {}
         if fmt in ("csv", "tsv"):
-            records = _csv_records(path, gz, "," if fmt == "csv" else "\t", cols, state)
+            records = _csv_records(path, gz, fmt, cols, state)
         elif fmt == "jsonl":
             records = _jsonl_records(path, gz, cols, state)
         else:
@@ -434,45 +636,72 @@ def _chunk_records(records, path: Path, cols: Columns, chunk_rows: int, state: d
     index = 0
     names: list[str] | None = None
 
+    repaired = 0
+
+    def roles_and_names() -> tuple[list[tuple[str, str]], list[str]]:
+        roles = [(r, n) for r, n in cols.roles().items() if n is not None]
+        return roles, [r for r, _ in roles] + state.get("keep", [])
+
     def emit() -> RawChunk:
         keep = state.get("keep", [])
-        data = list(zip(*rows, strict=True)) if rows else [[] for _ in names]
+        cols_now = names if names is not None else roles_and_names()[1]
+        data = list(zip(*rows, strict=True)) if rows else [[] for _ in cols_now]
         frame = pd.DataFrame(
-            {n: pd.Series(list(v), dtype=object) for n, v in zip(names, data, strict=True)}
+            {n: pd.Series(list(v), dtype=object) for n, v in zip(cols_now, data, strict=True)}
         )
         if ID not in frame:
             frame.insert(0, ID, [f"{path.name}:{line}" for line in lines])
-        for role in (CONTEXT, ACCOUNT, RECIPIENT):
+        for role in (TEXT, CONTEXT, ACCOUNT, RECIPIENT):
             if role not in frame:
                 frame[role] = None
         frame = frame[[ID, TEXT, CONTEXT, ACCOUNT, RECIPIENT, *[k for k in keep if k not in ROLES]]]
         raw = state.get("raw")
         nbytes = raw.count if raw is not None else state.get("bytes", 0)
-        return RawChunk(seq + index, path, index, frame, bad, n_records, nbytes)
+        return RawChunk(seq + index, path, index, frame, bad, n_records, nbytes, repaired)
 
-    for line, values, reason, raw_text in records:
-        if names is None:
-            roles = [(r, n) for r, n in cols.roles().items() if n is not None]
-            names = [r for r, _ in roles] + state.get("keep", [])
+    for line, end_line, values, reason, raw_bytes, fixed in records:
+        if names is None and values is not None:  # the header (and id default) is known
+            roles, names = roles_and_names()
         n_records += 1
         if reason is None:
             reason = _check(values, len(roles), names)
         if reason is None:
             rows.append(values)
             lines.append(line)
+            repaired += fixed
         else:
-            if raw_text is None and values is not None:
-                original = [n for _, n in roles] + state.get("keep", [])
-                raw_text = json.dumps(
-                    dict(zip(original, values, strict=True)), ensure_ascii=False, default=str
-                )
-            bad.append({"file": str(path), "line": line, "reason": reason, "raw": raw_text})
+            entry = _quarantine_entry(path, line, end_line, reason, raw_bytes, values, roles, state)
+            bad.append(entry)
         if n_records == chunk_rows:
             yield emit()
             index += 1
-            rows, lines, bad, n_records = [], [], [], 0
+            rows, lines, bad, n_records, repaired = [], [], [], 0, 0
     if n_records:
         yield emit()
+
+
+def _quarantine_entry(path, line, end_line, reason, raw_bytes, values, roles, state) -> dict:
+    """One quarantine record: where, why, and the bytes (``raw_base64`` when not UTF-8)."""
+    b64 = None
+    if raw_bytes is not None:
+        try:
+            raw = raw_bytes.decode("utf-8")
+        except UnicodeDecodeError:
+            raw = raw_bytes.decode("utf-8", "backslashreplace")
+            b64 = base64.b64encode(raw_bytes).decode("ascii")
+    elif values is not None:  # a Parquet row: its values as JSON
+        original = [n for _, n in roles] + state.get("keep", [])
+        raw = json.dumps(dict(zip(original, values, strict=True)), ensure_ascii=False, default=str)
+    else:
+        raw = None
+    return {
+        "file": str(path),
+        "line": line,
+        "end_line": end_line,
+        "reason": reason,
+        "raw": raw,
+        "raw_base64": b64,
+    }
 
 
 TABLE_READERS = {

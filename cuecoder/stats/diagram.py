@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from pathlib import Path
 
 import numpy as np
@@ -10,9 +11,16 @@ import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from ..htmlsafe import printable
+
 logger = logging.getLogger(__name__)
 
 BOX_STYLE = {"boxstyle": "round,pad=0.4", "facecolor": "white", "edgecolor": "black"}
+#: Every label is literal text: variable names come from the user's data, and a ``$``
+#: in one must not start matplotlib's mathtext (a parse error, or markup). The SVG
+#: backend escapes markup itself; control characters, which XML can't hold, are replaced
+#: first (:func:`cuecoder.htmlsafe.printable`). Tested in tests/test_htmlsafe.py.
+TEXT = {"parse_math": False}
 
 
 def stars(pval: float) -> str:
@@ -87,7 +95,16 @@ def plot_paths(result: pd.DataFrame, outcome: str | None = None) -> Figure:
         else:
             pos[med] = (5.0, 2.6 + 1.2 * k)
     for name, (px, py) in pos.items():
-        ax.text(px, py, name, ha="center", va="center", bbox=BOX_STYLE, fontsize=10)
+        ax.text(
+            px,
+            py,
+            printable(str(name)),
+            ha="center",
+            va="center",
+            bbox=BOX_STYLE,
+            fontsize=10,
+            **TEXT,
+        )
 
     def arrow(src, dst, label, offset=(0.0, 0.25), **style):
         (x0, y0), (x1, y1) = src, dst
@@ -95,10 +112,19 @@ def plot_paths(result: pd.DataFrame, outcome: str | None = None) -> Figure:
             "",
             xy=(x1, y1),
             xytext=(x0, y0),
+            **TEXT,
             arrowprops={"arrowstyle": "->", "shrinkA": 22, "shrinkB": 22} | style,
         )
         mid = ((x0 + x1) / 2, (y0 + y1) / 2)
-        ax.text(mid[0] + offset[0], mid[1] + offset[1], label, ha="center", va="center", fontsize=9)
+        ax.text(
+            mid[0] + offset[0],
+            mid[1] + offset[1],
+            printable(label),
+            ha="center",
+            va="center",
+            fontsize=9,
+            **TEXT,
+        )
         return mid
 
     mids = {}
@@ -119,7 +145,15 @@ def plot_paths(result: pd.DataFrame, outcome: str | None = None) -> Figure:
 
     if moderator:
         wpos = (5.0, top - 0.6)
-        ax.text(*wpos, moderator, ha="center", va="center", bbox=BOX_STYLE, fontsize=10)
+        ax.text(
+            *wpos,
+            printable(str(moderator)),
+            ha="center",
+            va="center",
+            bbox=BOX_STYLE,
+            fontsize=10,
+            **TEXT,
+        )
         for med in mediators:
             if stage in ("first", "both"):
                 lab = _coef(table, path="a", mediator=med, term=f"{x}:{moderator}")
@@ -153,16 +187,32 @@ def plot_paths(result: pd.DataFrame, outcome: str | None = None) -> Figure:
             f"indirect via {row.mediator}{where}: {row.coef:.2f} "
             f"[{row.ci_low:.2f}, {row.ci_high:.2f}]"
         )
-    ax.text(5.0, -0.2, "\n".join(notes), ha="center", va="top", fontsize=8)
-    ax.set_title(f"{x} -> {', '.join(mediators)} -> {out}", fontsize=11)
+    ax.text(5.0, -0.2, printable("\n".join(notes)), ha="center", va="top", fontsize=8, **TEXT)
+    title = printable(f"{x} -> {', '.join(mediators)} -> {out}")
+    ax.set_title(title, fontsize=11, **TEXT)
     fig.tight_layout()
     return fig
+
+
+def file_part(name: str) -> str:
+    """``name`` made safe for a file name: letters, digits, ``_``, ``-`` and ``.`` kept,
+    anything else (``/``, NUL, spaces, markup) as ``_``; no leading dot.
+
+    Examples
+    --------
+    >>> file_part("../loyalty score<script>")
+    'loyalty_score_script_'
+    """
+    return re.sub(r"[^A-Za-z0-9_.-]", "_", str(name)).lstrip("._")[:100]
 
 
 def save_diagram(
     result: pd.DataFrame, stem: str | Path, formats: tuple[str, ...] = ("png", "svg")
 ) -> list[Path]:
     """Write one diagram per outcome as ``{stem}_{outcome}.{fmt}``; return the paths.
+
+    The outcome's name enters the file name through :func:`file_part` (a variable named
+    ``../x`` or holding a NUL byte writes beside ``stem``, like any other).
 
     Examples
     --------
@@ -177,10 +227,15 @@ def save_diagram(
     """
     stem = Path(stem)
     paths = []
-    for out in result.attrs["y"]:
+    used: set[str] = set()
+    for k, out in enumerate(result.attrs["y"]):
         fig = plot_paths(result, outcome=out)
+        name = file_part(out) or f"outcome{k + 1}"
+        if name in used:
+            name = f"{name}_{k + 1}"
+        used.add(name)
         for fmt in formats:
-            path = stem.with_name(f"{stem.name}_{out}.{fmt}")
+            path = stem.with_name(f"{stem.name}_{name}.{fmt}")
             fig.savefig(path, dpi=150)
             paths.append(path)
     logger.info("Wrote %d diagram file(s) next to %s.", len(paths), stem)

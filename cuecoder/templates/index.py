@@ -60,6 +60,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from .._unicode import repair_surrogates
 from ..errors import CuecoderError, Errors
 from .minhash import MinHasher, jaccard, stable_hash
 from .normalize import HANDLE, normalize, template_text
@@ -103,7 +104,7 @@ def _as_list(values, n: int, name: str) -> list:
 def _clean(value) -> str | None:
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return None
-    value = str(value)
+    value = repair_surrogates(str(value))[0]  # hashable as UTF-8
     return value if value.strip() else None
 
 

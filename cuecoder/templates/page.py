@@ -1,12 +1,16 @@
-"""An HTML page of each account's top templates, slots highlighted, members expandable."""
+"""An HTML page of each account's top templates, slots highlighted, members expandable.
+
+Every value on the page goes through :func:`cuecoder.htmlsafe.escape`: a reply holding
+markup shows as text.
+"""
 
 from __future__ import annotations
 
-import html
 from pathlib import Path
 
 import pandas as pd
 
+from ..htmlsafe import escape, write_html
 from .index import SLOT_MARKER
 
 STYLE = """
@@ -30,11 +34,11 @@ def highlight_slots(template: str) -> str:
     """
     out, pos = [], 0
     for m in SLOT_MARKER.finditer(template):
-        out.append(html.escape(template[pos : m.start()]))
+        out.append(escape(template[pos : m.start()]))
         cls = "var" if m.group(0) == "{VAR}" else "slot"
-        out.append(f'<span class="{cls}">{html.escape(m.group(0))}</span>')
+        out.append(f'<span class="{cls}">{escape(m.group(0))}</span>')
         pos = m.end()
-    out.append(html.escape(template[pos:]))
+    out.append(escape(template[pos:]))
     return "".join(out)
 
 
@@ -61,8 +65,8 @@ def write_templates_html(
         Page title.
     """
     parts = [
-        f"<!doctype html><meta charset='utf-8'><title>{html.escape(title)}</title>",
-        f"<style>{STYLE}</style><h1>{html.escape(title)}</h1>",
+        f"<!doctype html><meta charset='utf-8'><title>{escape(title)}</title>",
+        f"<style>{STYLE}</style><h1>{escape(title)}</h1>",
         "<p class='meta'>Slots in <span class='slot'>yellow</span>; words that differ "
         "between members in <span class='var'>blue</span>. Click a template for its "
         "example members.</p>",
@@ -74,20 +78,25 @@ def write_templates_html(
         if group is None or group.empty:
             continue
         parts.append(
-            f"<h2>{html.escape(account or '(no account)')}</h2><p class='meta'>"
-            f"{row.replies} replies, {row.templated} in templates "
-            f"({row.template_rate:.0%}), {row.templates} templates</p>"
+            f"<h2>{escape(account or '(no account)')}</h2><p class='meta'>"
+            f"{escape(row.replies)} replies, {escape(row.templated)} in templates "
+            f"({_percent(row.template_rate)}), {escape(row.templates)} templates</p>"
         )
         for t in group.head(top).itertuples(index=False):
-            members = "".join(f"<li>{html.escape(str(e))}</li>" for e in t.examples)
+            members = "".join(f"<li>{escape(e)}</li>" for e in t.examples)
             parts.append(
-                f"<div class='tpl'><details><summary>{highlight_slots(t.template)}"
-                f"<div class='meta'>{html.escape(t.template_id)}: {t.size} replies, "
-                f"{t.recipients} recipients, {t.accounts} account(s), {t.variants} "
-                f"variant(s), {html.escape(str(t.first_seen))} to "
-                f"{html.escape(str(t.last_seen))}</div></summary><ul>{members}</ul>"
+                f"<div class='tpl'><details><summary>{highlight_slots(str(t.template))}"
+                f"<div class='meta'>{escape(t.template_id)}: {escape(t.size)} replies, "
+                f"{escape(t.recipients)} recipients, {escape(t.accounts)} account(s), "
+                f"{escape(t.variants)} variant(s), {escape(t.first_seen)} to "
+                f"{escape(t.last_seen)}</div></summary><ul>{members}</ul>"
                 "</details></div>"
             )
-    path = Path(path)
-    path.write_text("\n".join(parts), encoding="utf-8")
-    return path
+    return write_html(Path(path), "\n".join(parts))
+
+
+def _percent(value) -> str:
+    try:
+        return f"{float(value):.0%}"
+    except (TypeError, ValueError):
+        return escape(value)

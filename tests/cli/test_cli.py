@@ -84,3 +84,12 @@ def test_score_cli_round_trip(tmp_path, example_corpus):
     table = pd.read_csv(out)
     assert table["id"].tolist() == example_corpus["id"].tolist()
     assert all(isinstance(json.loads(e), list) for e in table["evidence"])
+
+
+def test_explain_shows_markup_and_escapes_as_text():
+    reply = "Thanks [bold]Maria[/] [/] <script>x</script> \x1b[2J\x07 sorry!"
+    result = runner.invoke(app, ["explain", reply])
+    assert result.exit_code == 0, result.output
+    assert "\x1b[2J" not in result.output and "\x07" not in result.output
+    out = " ".join(plain(result.output).split())
+    assert "[bold]Maria[/] [/] <script>x</script>" in out

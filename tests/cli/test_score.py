@@ -73,3 +73,23 @@ def test_unknown_extension_lists_supported(app, small, tmp_path):
 def test_missing_input_is_refused_by_typer(app, tmp_path):
     result = CliRunner().invoke(app, ["score", str(tmp_path / "none.csv"), "--out", "o.csv"])
     assert result.exit_code != 0
+
+
+def test_summary_counts_quarantined_rows_and_lines(app, tmp_path):
+    path = tmp_path / "dirty.csv"
+    path.write_text(
+        "id,text\n"
+        "a,Thanks for writing to us!\n"
+        'b,"a quote that never closes\n'
+        "c,So sorry about that. Which store?\n"
+        ',"no id,\non two lines"\n'  # lines 5-6: one record, both lines quarantined
+        "e,,\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "o.csv"
+    result = CliRunner().invoke(
+        app, ["score", str(path), "--out", str(out), "--no-progress", "--no-corpus-evidence"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "Scored 2 rows" in result.output
+    assert "3 quarantined (4 input lines)" in " ".join(result.output.split())
