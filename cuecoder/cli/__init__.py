@@ -10,8 +10,8 @@ import typer
 
 from .explain import explain_command
 from .mediate import mediate_command
-from .report import report_command
 from .plan import plan_command
+from .report import report_command
 from .sample import sample_command
 from .score import score_command
 from .templates import templates_command

@@ -298,6 +298,7 @@ def score_corpus(
             keep_parts=keep_parts,
             callback=callback,
             t0=t0,
+            languages=languages,
         )
 
 
@@ -341,6 +342,7 @@ def _run(
     keep_parts,
     callback,
     t0,
+    languages,
 ) -> CorpusSummary:
     """The run proper, under the output's lock."""
     manifest = Manifest(folder, fingerprint(files, columns, settings), resume)
