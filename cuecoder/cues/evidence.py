@@ -44,6 +44,7 @@ KINDS = ("phrase", "tokens", "text")
 #: Where a question stretch of Chinese text starts: after a sentence end or a clause
 #: comma (full-width and ASCII), as a question is its last clause.
 _ZH_ENDS = frozenset({".", "!", "\n", "。", "！", "；", ";", "…", "，", ","})
+_ENDS = frozenset({".", "!", "\n"})
 _ZH_ADDRESS = re.compile(r"[\u4e00-\u9fff]{1,2}(?:先生|女士|小姐)")
 
 
@@ -202,49 +203,41 @@ class EvidenceMatcher:
                 if name.is_title and name.is_alpha and name.lower_ not in STOP_WORDS:
                     yield "R-ADDRESS", name.idx, name.idx + len(name)
                 break
-        # L-QUESTION: every sentence-like stretch that ends in "?"
-        start = 0
-        for tok in doc:
-            if tok.text in {".", "!", "\n"} or tok.is_space:
-                start = tok.i + 1
-            elif "?" in tok.text:
-                first = start
-                while first < tok.i and doc[first].text.startswith("@"):
-                    first += 1
-                if first < tok.i:
-                    yield "L-QUESTION", doc[first].idx, tok.idx + len(tok)
-                start = tok.i + 1
+        yield from _questions(doc, _ENDS, ("?",))
         # O-IDENTITY: signature at the end
         sig = find_signature(text)
         if sig is not None:
             yield "O-IDENTITY", sig[0], sig[1]
-        # R-CONTENT: content words shared with the consumer message
-        if context is not None and len(context):
-            shared = content_words(context) & content_words(doc)
-            if shared:
-                for tok in doc:
-                    if tok.lower_ in shared and is_content_token(tok):
-                        yield "R-CONTENT", tok.idx, tok.idx + len(tok)
+        yield from _shared_content(doc, context)
 
     def _computed_chinese(self, doc: Doc, context: Doc | None, text: str):
         # R-ADDRESS: a surname with 先生/女士/小姐 (greetings such as 亲/您好 are generic)
         for m in _ZH_ADDRESS.finditer(text):
             yield "R-ADDRESS", m.start(), m.end()
-        # L-QUESTION: every stretch ending in ? or ？ after a sentence end
-        start = 0
+        yield from _questions(doc, _ZH_ENDS, ("?", "？"))
+        yield from _shared_content(doc, context)
+
+
+def _questions(doc: Doc, ends: frozenset[str], marks: tuple[str, ...]):
+    """L-QUESTION: every stretch from a sentence end (``ends``, or a space) to a token
+    with a question mark, leading @handles left out."""
+    start = 0
+    for tok in doc:
+        if tok.text in ends or tok.is_space:
+            start = tok.i + 1
+        elif any(mark in tok.text for mark in marks):
+            first = start
+            while first < tok.i and doc[first].text.startswith("@"):
+                first += 1
+            if first < tok.i:
+                yield "L-QUESTION", doc[first].idx, tok.idx + len(tok)
+            start = tok.i + 1
+
+
+def _shared_content(doc: Doc, context: Doc | None):
+    """R-CONTENT: the reply's content words that the consumer message shares."""
+    if context is not None and len(context):
+        shared = content_words(context) & content_words(doc)
         for tok in doc:
-            if tok.text in _ZH_ENDS or tok.is_space:
-                start = tok.i + 1
-            elif "?" in tok.text or "？" in tok.text:
-                first = start
-                while first < tok.i and doc[first].text.startswith("@"):
-                    first += 1
-                if first < tok.i:
-                    yield "L-QUESTION", doc[first].idx, tok.idx + len(tok)
-                start = tok.i + 1
-        # R-CONTENT: content words shared with the consumer message
-        if context is not None and len(context):
-            shared = content_words(context) & content_words(doc)
-            for tok in doc:
-                if tok.lower_ in shared and is_content_token(tok):
-                    yield "R-CONTENT", tok.idx, tok.idx + len(tok)
+            if tok.lower_ in shared and is_content_token(tok):
+                yield "R-CONTENT", tok.idx, tok.idx + len(tok)
