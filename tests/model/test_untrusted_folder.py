@@ -66,6 +66,8 @@ def test_a_default_table_linked_outside_is_refused(model, tmp_path):
         (lambda m: m.update(cuecoder_version=0.1), "cuecoder_version", "a string"),
         (lambda m: m["files"].update({"README.md": "not a digest"}), "files", "sha256"),
         (lambda m: m["corpus_evidence"].update(coef="1,2,3"), "corpus_evidence.coef", "numbers"),
+        (lambda m: m["text"].update(languages="zh"), "text.languages", "a list of strings"),
+        (lambda m: m["text"].update(language=["zh"]), "text.language", "a string"),
     ],
 )
 def test_wrong_field_types_are_named(model, change, field, expected):
