@@ -144,7 +144,7 @@ def main() -> None:
         return
     pass1 = sorted((CORPORA / "labels").glob("real_pass1_*.csv"))
     real = load_real(pass1, args.data_dir)
-    written = load_written(sorted((CORPORA / "written").glob("written_*.csv")))
+    written = load_written(sorted((CORPORA / "written").glob("written_[abc].csv")))
 
     print("## Real replies (hand-coded)\n")
     table = real.groupby("source")[list(LABELS)].agg(["sum"]).droplevel(1, axis=1)

@@ -47,16 +47,17 @@ def _table(block: dict) -> str:
 
 
 ZH_LIMITS = """\
-- Chinese only, trained on one kind of text: Weibo customer-service turns of 2013-16
-  (STC-3), mostly telecom, phone and travel helpdesks. Influencer and e-commerce replies
-  (Douyin, Xiaohongshu) were not in the training data; check the model on a hand-coded
-  sample of your own corpus before relying on it there.
+- Chinese only. The real training replies are one kind of text: Weibo customer-service
+  turns of 2013-16 (STC-3), mostly telecom, phone and travel helpdesks, and the test
+  figures above are on such turns. Influencer, shop and e-commerce replies (Xiaohongshu,
+  Douyin, Taobao) come only from 240 exchanges written for this project: check the model
+  on a hand-coded sample of your own corpus before relying on it there.
 - The encoder (all-MiniLM-L6-v2) was trained on English text and reads Chinese as
   characters: most of what this model knows comes from the Chinese codebook features
   (jieba words, `patterns.tsv`) and the character n-gram lexical head. No multilingual
   encoder with its weights installs offline (see `docs/languages.md`).
-- Openness is rare in helpdesk replies (under 2% of the coded turns): its figures rest on
-  few positives.
+- Openness is rare in helpdesk replies (under 2% of the coded turns): its held-out
+  figures rest on few positives.
 - A single reply often cannot show that it is a template: score a corpus with
   `corpus_evidence=True` (or `cuecoder score`) to use repeats across replies.
 """

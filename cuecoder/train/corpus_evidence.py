@@ -207,7 +207,7 @@ def fit_corpus_evidence(
         Out-of-fold head probabilities (default) or the model's own (see the module notes).
     written_files : list of Path, optional
         Written corpus the out-of-fold heads also train on (default
-        ``corpora/written/written_*.csv``, as the model was trained).
+        ``corpora/written/written_[abc].csv``, as the model was trained).
     n_folds, seed : int
         Grouped K-fold by brand.
     threshold_metric : {"alpha", "f1"}
@@ -238,7 +238,7 @@ def fit_corpus_evidence(
         if written_files is None:
             written_files = [
                 Path(p)
-                for p in sorted(glob.glob(str(DEFAULT_CORPORA / "written" / "written_*.csv")))
+                for p in sorted(glob.glob(str(DEFAULT_CORPORA / "written" / "written_[abc].csv")))
             ]
         written = load_written(list(written_files)) if written_files else None
         p = out_of_fold_automated(coder, rows, written, n_folds, seed)
