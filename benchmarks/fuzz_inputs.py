@@ -1,4 +1,5 @@
-"""Fuzz: hostile texts through score_corpus, Coder.score, explain and the templates page.
+"""Fuzz: hostile texts through score_corpus, Coder.score, explain, the templates page and
+the corpus report.
 
 Issue 13. ``n`` texts (10,000 by default) drawn from: random Unicode (every plane, no
 surrogates), RTL and bidi controls, zero-width and combining characters (Zalgo), lone
@@ -17,8 +18,10 @@ numbers, null, lists). Each text goes through
 Invariants checked (a failure is counted and printed, and the exit code is 1): no
 crash; one output row per reply; every input row of a corpus file is in the output or
 the quarantine, never both, never lost; probabilities in [0, 1], or NaN exactly where
-the row is flagged ``empty``; no tag or event attribute from the data on the page.
-The report page does not exist yet, so it is not fuzzed. Not a timed benchmark:
+the row is flagged ``empty`` or ``unsupported_language`` (never coded "absent"); no tag
+or event attribute from the data on the page.
+The corpus report of the texts must carry no active tag (script, img, iframe, ...) or
+event attribute from the data. Not a timed benchmark:
 it prints counts (and wall time for information only).
 
     nice -n 10 python benchmarks/fuzz_inputs.py            # 10,000 texts
@@ -165,7 +168,9 @@ def _is_text(value) -> bool:
 
 
 def check_table(table: pd.DataFrame, values: list, failures: list, where: str) -> Counter:
-    """Probabilities in [0, 1] or NaN exactly where ``empty``; one row per value."""
+    """Probabilities in [0, 1], or NaN exactly where a flag says why (``empty``, or
+    ``unsupported_language``: in a language no loaded model reads, labels missing too);
+    one row per value."""
     counts = Counter()
     if len(table) != len(values):
         failures.append(f"{where}: {len(table)} rows out for {len(values)} in")
@@ -177,12 +182,19 @@ def check_table(table: pd.DataFrame, values: list, failures: list, where: str) -
     counts["rows"] += len(table)
     counts["rows_nan_flagged_empty"] += int((nan.any(axis=1) & empty).sum())
     counts["rows_truncated"] += int(table["truncated"].sum())
-    bad_nan = nan.any(axis=1) & ~empty
+    unsupported = table["unsupported_language"].to_numpy(dtype=bool)
+    counts["rows_nan_flagged_unsupported_language"] += int((nan.any(axis=1) & unsupported).sum())
+    labels = table[[f"{c}_label" for c in PROBS if f"{c}_label" in table.columns]]
+    bad_nan = nan.any(axis=1) & ~empty & ~unsupported
+    bad_unsupported = unsupported & ~nan.all(axis=1)
+    absent = unsupported & labels.eq(False).any(axis=1).to_numpy()  # coded "absent"
     bad_empty = empty & ~nan.all(axis=1)
     expected_empty = np.array([not _is_text(v) for v in values])
     for name, mask in [
         ("probability outside [0, 1]", outside.any(axis=1)),
-        ("NaN without the empty flag", bad_nan),
+        ("NaN without the empty or unsupported_language flag", bad_nan),
+        ("unsupported_language with a probability", bad_unsupported),
+        ("unsupported_language coded absent", absent),
         ("empty flag with a probability", bad_empty),
         ("empty flag disagrees with the input", empty != expected_empty),
     ]:
@@ -331,6 +343,31 @@ def check_explain(coder, texts: list[str], failures: list) -> Counter:
     return counts
 
 
+#: Tags that would run or load something if the data put them on the report page.
+ACTIVE_TAGS = {"script", "img", "iframe", "object", "embed", "link", "form", "input", "base"}
+
+
+def check_report(coder, texts: list[str], tmp: Path, failures: list) -> Counter:
+    """The corpus report of the hostile texts (as replies of hostile account names):
+    built and written, with no active tag or event attribute from the data."""
+    from cuecoder.report import build
+
+    rng = np.random.default_rng(1)
+    table = coder.score(texts)
+    table.insert(0, "text", pd.Series(texts, dtype=object))  # surrogates and all
+    table.insert(0, "account", [MARKUP[i % len(MARKUP)] for i in rng.integers(50, size=len(texts))])
+    table.insert(0, "id", [f"r{i}" for i in range(len(texts))])
+    table["evidence"] = [json.dumps(ev) for ev in table["evidence"]]
+    path = build(table, key="account", text="text", n_boot=200).write(tmp / "report.html")
+    parsed = _Page()
+    parsed.feed(path.read_text(encoding="utf-8"))
+    active = parsed.tags & ACTIVE_TAGS
+    events = {a for a in parsed.attrs if a.startswith("on")}
+    if active or events:
+        failures.append(f"report page: tags {sorted(active)} attributes {sorted(events)}")
+    return Counter(report_replies=len(texts), report_bytes=path.stat().st_size)
+
+
 def run(n: int = 10_000, seed: int = 0, coder=None, explain_n: int | None = None) -> dict:
     """Every check on ``n`` hostile texts; the counts and the list of failures."""
     import cuecoder
@@ -380,6 +417,7 @@ def run(n: int = 10_000, seed: int = 0, coder=None, explain_n: int | None = None
         )
         stage("explain", lambda: check_explain(coder, texts[:explain_n], failures))
         stage("templates", lambda: check_templates(texts, tmp, failures))
+        stage("report", lambda: check_report(coder, texts, tmp, failures))
     result["failures"] = failures
     result["seconds"] = round(time.perf_counter() - t0, 1)
     return result

@@ -23,11 +23,13 @@ from types import SimpleNamespace
 import numpy as np
 import pandas as pd
 
+from .._unicode import repair_surrogates
 from .._version import __version__
 from ..codebook import AUTOMATED_CORPUS, LABEL_OF, LABELS, TEMPLATE_COLUMNS, label_column
 from ..corpus import read as cread
 from ..corpus.checkpoint import model_token, quarantine_path
 from ..errors import CuecoderError, Errors, Warnings
+from ..htmlsafe import write_html
 from ..stats._checks import preview, require_columns
 from ..stats.aggregate import TEMPLATE_SHARE, finish_sums, group_sums, reply_measures
 from ..stats.compare import compare, group_means, outcome_regression, pooled_share
@@ -116,7 +118,7 @@ class Report:
     def write(self, path: str | Path) -> Path:
         """Write :meth:`to_html` to ``path`` (UTF-8) and return the path."""
         path = Path(path)
-        path.write_text(self.to_html(), encoding="utf-8")
+        write_html(path, self.to_html())
         return path
 
 
@@ -125,8 +127,17 @@ class Report:
 
 def _chunks(scored, chunk_rows: int, columns: list[str] | None):
     if isinstance(scored, pd.DataFrame):
+        # text made valid where it enters, as the file reader does (lone surrogates)
+        texts = [c for c in scored.columns if scored[c].dtype == object]
         for start in range(0, max(len(scored), 1), chunk_rows):
-            yield scored.iloc[start : start + chunk_rows]
+            chunk = scored.iloc[start : start + chunk_rows]
+            if texts:
+                chunk = chunk.copy()
+                for c in texts:
+                    chunk[c] = [
+                        repair_surrogates(v)[0] if isinstance(v, str) else v for v in chunk[c]
+                    ]
+            yield chunk
         return
     yield from cread.iter_table(scored, chunk_rows=chunk_rows, columns=columns)
 

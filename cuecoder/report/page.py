@@ -8,7 +8,6 @@ that escapes (``html.escape`` with quotes); templates go through the templates p
 
 from __future__ import annotations
 
-import html
 import math
 import re
 
@@ -16,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ..codebook import AUTOMATED_CORPUS, LABEL_OF
+from ..htmlsafe import escape
 from ..stats.aggregate import TEMPLATE_SHARE
 from ..templates.index import SLOT_MARKER
 from ..templates.page import STYLE as TEMPLATE_STYLE
@@ -62,14 +62,16 @@ SECTIONS = (
 
 
 def esc(value) -> str:
-    """The one escape of the report: any value as HTML text (quotes too).
+    """Any value as HTML text (quotes too): :func:`cuecoder.htmlsafe.escape`, the one
+    escape of every page cuecoder writes (lone surrogates and control characters shown as
+    U+FFFD, None and NaN as nothing).
 
     Examples
     --------
     >>> esc("<script>alert('x')</script>")
     '&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;'
     """
-    return html.escape("" if value is None else str(value), quote=True)
+    return escape(value)
 
 
 def _fmt(value, kind: str = "") -> str:
