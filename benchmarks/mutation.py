@@ -31,7 +31,10 @@ GROUPS: dict[str, tuple[list[str], list[str]]] = {
         ],
         ["tests/stats/"],
     ),
-    "codebook": (["cuecoder/codebook.py", "cuecoder/templates/evidence.py"], ["tests/"]),
+    "codebook": (
+        ["cuecoder/codebook.py", "cuecoder/templates/evidence.py"],
+        ["tests/test_labels.py", "tests/templates/test_index.py", "tests/test_coder.py"],
+    ),
     "scorer": (
         ["cuecoder/coder.py", "cuecoder/cues/evidence.py"],
         ["tests/test_coder.py", "tests/cues/"],
