@@ -33,7 +33,8 @@ GROUPS: dict[str, tuple[list[str], list[str]]] = {
     ),
     "codebook": (
         ["cuecoder/codebook.py", "cuecoder/templates/evidence.py"],
-        ["tests/test_labels.py", "tests/templates/test_index.py", "tests/test_coder.py"],
+        # test_coder.py covers add_composites too, but loads the model: ~1 min a mutant
+        ["tests/test_codebook.py", "tests/test_labels.py", "tests/templates/test_index.py"],
     ),
     "scorer": (
         ["cuecoder/coder.py", "cuecoder/cues/evidence.py"],
