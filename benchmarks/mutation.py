@@ -82,7 +82,8 @@ def run(group: str, out: Path) -> Counter:
         counts: Counter = Counter()
         survivors = []
         for line in listing.splitlines():
-            m = re.match(r"\s*(cuecoder\.[\w.]+?)\.x_\w+?__mutmut_\d+: (\w+)", line)
+            # functions are x_<name>, methods xǁ<Class>ǁ<name>; statuses may have spaces
+            m = re.match(r"\s*(cuecoder\.[\w.]+?)\.x[_ǁ]\S+?__mutmut_\d+: (.+?)\s*$", line)
             if m:
                 counts[(m.group(1), m.group(2))] += 1
                 if m.group(2) == "survived":
@@ -104,13 +105,14 @@ def main() -> None:
     args = parser.parse_args()
     if shutil.which("mutmut") is None:
         sys.exit("mutmut is not installed: pip install mutmut")
-    print("| module | killed | survived | score |\n| --- | --- | --- | --- |")
+    print("| module | killed | survived | other | score |\n| --- | --- | --- | --- | --- |")
     for group in args.groups:
         counts = run(group, ROOT / "docs" / "mutation")
         for module in sorted({m for m, _ in counts}):
             killed, survived = counts[(module, "killed")], counts[(module, "survived")]
             total = sum(v for (m, _), v in counts.items() if m == module)
-            print(f"| {module} | {killed} | {survived} | {killed / max(total, 1):.0%} |")
+            other = total - killed - survived  # no tests, timeout, suspicious
+            print(f"| {module} | {killed} | {survived} | {other} | {killed / max(total, 1):.0%} |")
 
 
 if __name__ == "__main__":

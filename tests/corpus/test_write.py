@@ -120,3 +120,31 @@ def test_merge_of_empty_parts_writes_the_header(tmp_path):
         assert (tmp_path / name).read_text() == expected
     assert cwrite.merge_parts([], tmp_path / "none.csv") == 0
     assert (tmp_path / "none.csv").read_text() == "\n"
+
+
+def test_to_arrow_keeps_missing_text_missing():
+    table = cwrite.to_arrow(pd.DataFrame({"s": ["a", float("nan"), None]}))
+    assert table.column("s").to_pylist() == ["a", None, None]  # never the text "nan"
+
+
+def test_merge_parts_promotes_int_and_float_parts(tmp_path):
+    a, b = tmp_path / "a.parquet", tmp_path / "b.parquet"
+    cwrite.write_parquet_atomic(pd.DataFrame({"n": [1, 2]}), a)
+    cwrite.write_parquet_atomic(pd.DataFrame({"n": [0.5]}), b)
+    assert cwrite.merge_parts([a, b], tmp_path / "o.parquet") == 3
+    assert pq.read_table(tmp_path / "o.parquet").column("n").to_pylist() == [1.0, 2.0, 0.5]
+
+
+def test_merge_parts_to_jsonl_keeps_text_and_every_digit(tmp_path):
+    part = tmp_path / "a.parquet"
+    cwrite.write_parquet_atomic(pd.DataFrame({"t": ["naïve ☕"], "x": [0.123456789012345]}), part)
+    out = tmp_path / "o.jsonl"
+    cwrite.merge_parts([part], out)
+    raw = out.read_text(encoding="utf-8")
+    assert "naïve ☕" in raw  # not \\u escapes
+    assert json.loads(raw)["x"] == 0.123456789012345
+
+
+def test_merge_of_no_parts_to_jsonl_is_empty(tmp_path):
+    assert cwrite.merge_parts([], tmp_path / "none.jsonl") == 0
+    assert (tmp_path / "none.jsonl").read_text() == ""
