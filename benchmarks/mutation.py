@@ -38,7 +38,7 @@ GROUPS: dict[str, tuple[list[str], list[str]]] = {
     ),
     "scorer": (
         ["cuecoder/coder.py", "cuecoder/cues/evidence.py"],
-        ["tests/test_coder.py", "tests/cues/", "tests/test_languages.py"],
+        ["tests/test_coder.py", "tests/cues/"],
     ),
     "corpus": (
         ["cuecoder/corpus/checkpoint.py", "cuecoder/corpus/write.py"],
@@ -61,7 +61,6 @@ ONLY: dict[str, list[str]] = {
         "cuecoder.coder.xǁCoderǁblend__mutmut_*",
         "cuecoder.coder.xǁCoderǁthreshold__mutmut_*",
         "cuecoder.coder.xǁCoderǁ_score_rows__mutmut_*",
-        "cuecoder.coder.x_blank_unsupported__mutmut_*",
         "cuecoder.cues.evidence.xǁEvidenceMatcherǁ_computed__mutmut_*",
     ],
 }
