@@ -127,3 +127,49 @@ def test_add_corpus_evidence_uses_each_rows_own_model():
         add_corpus_evidence(table, found.iloc[:2], first)
     with pytest.raises(CuecoderError, match="E401"):
         add_corpus_evidence(table, found, [first, second])
+
+
+def test_a_combined_score_equal_to_its_threshold_is_labelled():
+    # intercept 0, coef [1, 0, 0], p = .5: sigmoid(logit(.5)) = .5 = the threshold
+    table = pd.DataFrame({"automated": [0.5], "automated_label": [False]})
+    found = pd.DataFrame({"template_id": ["t"], "template_size": [4], "template_recipients": [4]})
+    params = {"coef": [1.0, 0.0, 0.0], "intercept": 0.0, "threshold": 0.5}
+    out = add_corpus_evidence(table, found, params)
+    assert out["automated_corpus"].tolist() == [0.5]
+    assert out["automated_corpus_label"].tolist() == [True]
+    assert out["automated_corpus_label"].dtype == bool
+    assert list(out.columns)[-1] == "template_recipients"  # no evidence column: at the end
+    assert out["template_id"].dtype == "string"
+
+
+def test_without_a_combination_the_per_reply_label_stays_and_a_warning_says_so(caplog):
+    table = pd.DataFrame(
+        {"automated": [0.9, 0.1, np.nan], "automated_label": pd.array([True, False, pd.NA])},
+        index=[10, 11, 12],
+    )
+    found = pd.DataFrame(
+        {"template_id": [None, None, None], "template_size": [1, 1, 0],
+         "template_recipients": [1, 1, 0]},
+        index=[0, 1, 2],
+    )  # fmt: skip
+    with caplog.at_level("WARNING"):
+        out = add_corpus_evidence(table, found, None)
+    assert "E406" in caplog.text
+    assert out.index.tolist() == [10, 11, 12] and len(out) == 3
+    assert out["automated_corpus_label"].tolist() == [True, False, False]  # NA is not True
+    np.testing.assert_allclose(out["automated_corpus"], [0.9, 0.1, np.nan])
+    caplog.clear()
+    with caplog.at_level("WARNING"):
+        add_corpus_evidence(table, found, {"coef": [1, 0, 0], "intercept": 0, "threshold": 0.5})
+    assert "E406" not in caplog.text
+
+
+def test_find_templates_counts_recipients_and_accounts():
+    texts = ["thanks for reaching out, we will look into your order today"] * 3
+    found = find_templates(texts, None, accounts=["a", "a", "b"], recipients=["x", "x", "y"])
+    assert found["template_size"].tolist() == [3, 3, 3]
+    assert found["template_recipients"].tolist() == [2, 2, 2]
+    by_account = {"index": {"by": "account"}}
+    found = find_templates(texts, by_account, accounts=["a", "a", "b"], recipients=["x", "z", "y"])
+    assert found["template_size"].tolist() == [2, 2, 1]
+    assert found["template_recipients"].tolist() == [2, 2, 1]
