@@ -160,3 +160,17 @@ def test_join_survey_refuses_an_unknown_how():
     cues = pd.DataFrame({"account": ["a"], "openness": [0.1]})
     with pytest.raises(CuecoderError, match="E104"):
         join_survey(cues, cues[["account"]], on="account", how="outer")
+
+
+def test_join_survey_on_numbers_keeps_them_numbers():
+    cues = pd.DataFrame({"id": [2, 1], "openness": [0.1, 0.2]})
+    survey = pd.DataFrame({"id": [1, 2], "psi": [3.0, 4.0]})
+    joined = join_survey(cues, survey, on="id")
+    assert joined["id"].tolist() == [1, 2] and joined["id"].dtype.kind == "i"
+    assert joined["openness"].tolist() == [0.2, 0.1]
+
+
+def test_a_table_without_any_cue_names_what_was_looked_for():
+    with pytest.raises(CuecoderError, match="E312") as err:
+        aggregate(pd.DataFrame({"account": ["a"], "score": [0.5]}))
+    assert "openness_prob" in str(err.value) and "score" in str(err.value)

@@ -172,3 +172,24 @@ def test_validate_interval_is_the_percentile_interval_of_alpha():
 def test_validate_refuses_a_bad_n_boot(small_validation, n_boot):
     with pytest.raises(CuecoderError, match="E307"):
         validate(*small_validation, n_boot=n_boot)
+
+
+def test_human_benchmark_alphas_are_the_package_alphas_to_four_places():
+    krippendorff = pytest.importorskip("krippendorff")
+    a = [0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0]
+    b = [0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0]
+    m = [1, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0]
+    first = pd.DataFrame({"item_id": range(11), "openness": a})
+    second = pd.DataFrame({"item_id": range(11), "openness": b})
+    out = human_benchmark(first, second, {"openness": np.array(m, dtype=bool)}, ["openness"])
+
+    def alpha(x, y):
+        return krippendorff.alpha(reliability_data=[x, y], level_of_measurement="nominal")
+
+    assert out["openness"] == {
+        "n": 11,
+        "alpha_coders": round(alpha(a, b), 4),
+        "alpha_model_first": round(alpha(a, m), 4),
+        "alpha_model_second": round(alpha(b, m), 4),
+    }
+    assert all(round(v, 4) != round(v, 5) for v in (alpha(a, b), alpha(a, m), alpha(b, m)))
