@@ -154,3 +154,16 @@ def test_a_torn_header_starts_a_fresh_manifest(tmp_path):
     m.close()
     assert m.done == {}
     assert lines(m.path) == ['{"fingerprint": {"a": 1}}']
+
+
+def test_manifest_in_a_new_nested_folder_and_an_empty_manifest_file(tmp_path):
+    folder = tmp_path / "runs" / "a" / ".out.csv.parts"
+    m = ck.Manifest(folder, {"a": 1}, resume=True)
+    assert m.folder == folder and m.path.is_file()
+    m.commit({"seq": 4, "part": "p4.parquet"})
+    assert m.done == {4: {"seq": 4, "part": "p4.parquet"}}
+    m.close()
+    m.path.write_text("")  # created, nothing written yet
+    again = ck.Manifest(folder, {"a": 1}, resume=True)
+    again.close()
+    assert again.done == {} and lines(again.path) == ['{"fingerprint": {"a": 1}}']

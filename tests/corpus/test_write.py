@@ -148,3 +148,14 @@ def test_merge_parts_to_jsonl_keeps_text_and_every_digit(tmp_path):
 def test_merge_of_no_parts_to_jsonl_is_empty(tmp_path):
     assert cwrite.merge_parts([], tmp_path / "none.jsonl") == 0
     assert (tmp_path / "none.jsonl").read_text() == ""
+
+
+def test_to_arrow_makes_missing_numbers_null_not_nan():
+    column = cwrite.to_arrow(pd.DataFrame({"x": [0.5, float("nan")]})).column("x")
+    assert column.null_count == 1 and column.to_pylist() == [0.5, None]
+
+
+def test_write_parquet_atomic_takes_an_arrow_table(tmp_path):
+    table = pa.table({"id": ["1", "2"], "x": [0.5, None]})
+    cwrite.write_parquet_atomic(table, tmp_path / "t.parquet")
+    assert pq.read_table(tmp_path / "t.parquet").to_pydict() == {"id": ["1", "2"], "x": [0.5, None]}
