@@ -336,3 +336,34 @@ def test_templates_by_hand():
     assert table["account"].tolist() == ["a", "b"]
     assert table["template"].tolist() == [BASE, T2]
     assert table["variants"].tolist() == [1, 1]
+
+
+def test_recipients_come_from_the_column_then_the_handle_then_count_once_each():
+    texts = [f"@{h} {BASE}" for h in ("ann", "ann", "bob")] + [BASE, BASE]
+    index = TemplateIndex().add(texts).finalize()
+    # @ann twice is one recipient; the two replies without a handle are one each
+    assert index.lookup([BASE])["template_recipients"].tolist() == [4]
+    given = TemplateIndex().add(texts, recipients=["x", "y", "x", None, "y"]).finalize()
+    assert given.lookup([BASE])["template_recipients"].tolist() == [3]  # x, y, reply 4
+
+
+def test_many_recipients_are_estimated_beyond_the_cap():
+    n = 400
+    index = TemplateIndex(recipient_cap=64).add([BASE] * n, recipients=range(n)).finalize()
+    estimate = index.lookup([BASE])["template_recipients"].iloc[0]
+    assert 0.7 * n < estimate < 1.3 * n  # k-minimum values with k = 64: about 12% error
+    exact = TemplateIndex(recipient_cap=64).add([BASE] * 60, recipients=range(60)).finalize()
+    assert exact.lookup([BASE])["template_recipients"].iloc[0] == 60
+
+
+def test_times_ids_and_examples_of_a_template():
+    """A reply without a send time does not move first_seen (it once made it 1970)."""
+    texts = [BASE] * 4
+    times = ["2024-03-02T10:00:00Z", "2024-03-01T09:00:00Z", None, "2024-03-05T08:30:00Z"]
+    index = TemplateIndex(max_examples=2).add(texts, ids=["a", "b", "c", "d"], times=times)
+    row = index.finalize().templates().iloc[0]
+    assert row["first_seen"] == pd.Timestamp("2024-03-01T09:00:00Z")
+    assert row["last_seen"] == pd.Timestamp("2024-03-05T08:30:00Z")
+    assert row["size"] == 4 and len(row["examples"]) == 1  # one distinct text
+    untimed = TemplateIndex().add(texts).finalize().templates().iloc[0]
+    assert (untimed["first_seen"], untimed["last_seen"]) == (0, 3)  # stream positions
