@@ -65,6 +65,15 @@ ONLY: dict[str, list[str]] = {
     ],
 }
 
+SHOW = """
+import sys
+from mutmut.__main__ import find_mutant
+from mutmut.mutation.diff_apply import get_diff_for_mutant
+for name in sys.argv[1:]:
+    print(f"## {name}")
+    print(get_diff_for_mutant(name, path=find_mutant(name).path))
+"""
+
 
 def run(group: str, out: Path) -> Counter:
     modules, tests = GROUPS[group]
@@ -101,12 +110,17 @@ def run(group: str, out: Path) -> Counter:
                 counts[(m.group(1), m.group(2))] += 1
                 if m.group(2) == "survived":
                     survivors.append(line.split(":")[0].strip())
-        diffs = []
-        for name in survivors:
-            shown = subprocess.run(
-                ["mutmut", "show", name], cwd=work, capture_output=True, text=True
-            )
-            diffs.append(f"## {name}\n{shown.stdout}")
+        # one process for every diff (``mutmut show`` per mutant costs a start-up each)
+        shown = subprocess.run(
+            [sys.executable, "-c", SHOW, *survivors], cwd=work, capture_output=True, text=True
+        )
+        diffs = [shown.stdout] if shown.returncode == 0 else []
+        if shown.returncode != 0:
+            for name in survivors:
+                one = subprocess.run(
+                    ["mutmut", "show", name], cwd=work, capture_output=True, text=True
+                )
+                diffs.append(f"## {name}\n{one.stdout}")
         out.mkdir(parents=True, exist_ok=True)
         (out / f"{group}.txt").write_text("\n".join(diffs), encoding="utf-8")
     return counts
