@@ -157,6 +157,7 @@ def test_without_a_combination_the_per_reply_label_stays_and_a_warning_says_so(c
     assert "E406" in caplog.text
     assert out.index.tolist() == [10, 11, 12] and len(out) == 3
     assert out["automated_corpus_label"].tolist() == [True, False, False]  # NA is not True
+    assert out["template_id"].dtype == "string"  # even when no reply is in a template
     np.testing.assert_allclose(out["automated_corpus"], [0.9, 0.1, np.nan])
     caplog.clear()
     with caplog.at_level("WARNING"):
