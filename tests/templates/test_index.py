@@ -359,11 +359,21 @@ def test_many_recipients_are_estimated_beyond_the_cap():
 def test_times_ids_and_examples_of_a_template():
     """A reply without a send time does not move first_seen (it once made it 1970)."""
     texts = [BASE] * 4
-    times = ["2024-03-02T10:00:00Z", "2024-03-01T09:00:00Z", None, "2024-03-05T08:30:00Z"]
+    times = ["2024-03-02T10:00:00Z", "2024-03-05T10:30:00+02:00", None, "2024-03-01T09:00:00Z"]
     index = TemplateIndex(max_examples=2).add(texts, ids=["a", "b", "c", "d"], times=times)
     row = index.finalize().templates().iloc[0]
     assert row["first_seen"] == pd.Timestamp("2024-03-01T09:00:00Z")
-    assert row["last_seen"] == pd.Timestamp("2024-03-05T08:30:00Z")
+    assert row["last_seen"] == pd.Timestamp("2024-03-05T08:30:00Z")  # +02:00 in UTC
     assert row["size"] == 4 and len(row["examples"]) == 1  # one distinct text
     untimed = TemplateIndex().add(texts).finalize().templates().iloc[0]
     assert (untimed["first_seen"], untimed["last_seen"]) == (0, 3)  # stream positions
+
+
+def test_an_empty_entry_does_not_stop_the_chunk():
+    texts = [BASE, None, "  ", BASE, "hello there, this is a different reply"]
+    index = TemplateIndex().add(texts, ids=["a", "b", "c", "d", "e"]).finalize()
+    assert index.n_replies == 3
+    row = index.templates().iloc[0]
+    assert row["size"] == 2 and row["example_ids"] == ["a"]  # one distinct text: first id
+    plain = TemplateIndex().add([None, "x y z", BASE, BASE]).finalize()
+    assert plain.n_replies == 3 and plain.templates()["example_ids"].iloc[0] == [2]
