@@ -18,6 +18,9 @@ RULES = [
     (r"min\(share, 1\.0\)", r"min\(share, 2\.0\)", "same-value"),
     (r"inverse\.reshape\(data\.shape\)", r"reshape\(None\)", "same-value"),
     (r"block = max\(1,", r"max\(2,", "same-value"),
+    (r"rng\.integers\(0, len\(s\),", r"rng\.integers\(len\(s\),", "same-value"),
+    (r"pd\.DataFrame\(rows, columns=list\(COLUMNS\)\)", r"columns=None|rows, \)", "same-value"),
+    (r"\.fillna\(False\)\.astype\(bool\)", r"\.fillna\(None\)\.astype\(bool\)", "falsy"),
     (r"merge\(scored, on=on, how=\"inner\"", r"merge\(scored, on=on, suffixes", "same-value"),
     (
         r"groupby\(keys, sort=True, dropna=False\)",
