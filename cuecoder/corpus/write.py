@@ -135,11 +135,11 @@ def merge_parts(parts: Sequence[Path], out: Path) -> int:
                     frame = _conform(pq.read_table(p), schema).to_pandas()
                     n += len(frame)
                     if fmt == "jsonl":
-                        frame.to_json(
-                            fh, orient="records", lines=True, force_ascii=False, double_precision=15
-                        )
-                        if len(frame):
-                            fh.write("\n")
+                        if len(frame):  # one line per row: no blank line between parts
+                            lines = frame.to_json(
+                                orient="records", lines=True, force_ascii=False, double_precision=15
+                            )
+                            fh.write(lines if lines.endswith("\n") else lines + "\n")
                     else:
                         frame.to_csv(
                             fh, sep="," if fmt == "csv" else "\t", index=False, header=header

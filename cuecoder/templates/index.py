@@ -101,6 +101,12 @@ def _as_list(values, n: int, name: str) -> list:
     return values
 
 
+def _extreme(pick, *values):
+    """``pick`` (min or max) of the values that are not None; None when all are."""
+    known = [v for v in values if v is not None]
+    return pick(known) if known else None
+
+
 def _clean(value) -> str | None:
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return None
@@ -284,7 +290,7 @@ class TemplateIndex:
                 handle = HANDLE.search(text)
                 rec = handle.group(0) if handle else f"\x00{pos}"
             rhash = stable_hash(rec)
-            t = when[i] if when[i] is not None else pos
+            t = when[i] if times is not None else pos  # a missing send time stays None
             item_id = ids[i] if ids[i] is not None else pos
             ehash = stable_hash(text)
             k = self._index.get(khash)
@@ -304,8 +310,8 @@ class TemplateIndex:
                 self._bands.append(self._hasher.band_hashes(sig, salt))
                 continue
             self._count[k] += 1
-            self._first[k] = min(self._first[k], t)
-            self._last[k] = max(self._last[k], t)
+            self._first[k] = _extreme(min, self._first[k], t)
+            self._last[k] = _extreme(max, self._last[k], t)
             if cased < self._cased[k]:  # order-independent choice of the cased form
                 self._cased[k] = cased
             counts = self._accounts_multi.get(k)
@@ -444,8 +450,8 @@ class TemplateIndex:
                     "size": size,
                     "recipients": int(self._recipients[c]),
                     "accounts": len(accounts),
-                    "first_seen": min(self._first[k] for k in keys),
-                    "last_seen": max(self._last[k] for k in keys),
+                    "first_seen": _extreme(min, *(self._first[k] for k in keys)),
+                    "last_seen": _extreme(max, *(self._last[k] for k in keys)),
                     "variants": len(keys),
                     "examples": [e[1] for e in examples],
                     "example_ids": [e[2] for e in examples],

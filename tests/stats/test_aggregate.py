@@ -131,3 +131,46 @@ def test_aggregate_edges_by_hand():
             aggregate(scored, by="account", threshold=bad)
     with pytest.raises(CuecoderError, match=r"\[E301\].*'openness'"):
         aggregate(scored.assign(openness=["0.5", "n/a", "0.1", "0.2"]), by="account")
+
+
+def test_join_survey_left_keeps_every_survey_row():
+    cues = pd.DataFrame({"account": ["a", "b", "d"], "openness": [0.1, 0.2, 0.4]})
+    survey = pd.DataFrame({"account": ["c", "b", "a"], "psi": [1.0, 2.0, 3.0]})
+    joined = join_survey(cues, survey, on="account", how="left")
+    assert joined["account"].tolist() == ["c", "b", "a"]  # survey order, survey rows
+    assert joined.index.tolist() == [0, 1, 2] and "index" not in joined.columns
+    assert np.isnan(joined["openness"].iloc[0])
+    assert joined["openness"].tolist()[1:] == [0.2, 0.1]
+    # c has no cue row; d has no survey row
+    assert joined.attrs == {"n_unmatched_survey": 1, "n_unmatched_cues": 1}
+    inner = join_survey(cues, survey, on="account")
+    assert inner["account"].tolist() == ["b", "a"]
+    assert inner.attrs == {"n_unmatched_survey": 1, "n_unmatched_cues": 1}
+
+
+def test_join_survey_keys_stored_as_objects_match_their_text():
+    # ids read as Python ints in an object column on one side, text on the other
+    cues = pd.DataFrame({"id": pd.Series([1, 2], dtype=object), "openness": [0.1, 0.2]})
+    survey = pd.DataFrame({"id": ["2", "1"], "psi": [3.0, 4.0]})
+    joined = join_survey(cues, survey, on="id")
+    assert joined["openness"].tolist() == [0.2, 0.1]
+
+
+def test_join_survey_refuses_an_unknown_how():
+    cues = pd.DataFrame({"account": ["a"], "openness": [0.1]})
+    with pytest.raises(CuecoderError, match="E104"):
+        join_survey(cues, cues[["account"]], on="account", how="outer")
+
+
+def test_join_survey_on_numbers_keeps_them_numbers():
+    cues = pd.DataFrame({"id": [2, 1], "openness": [0.1, 0.2]})
+    survey = pd.DataFrame({"id": [1, 2], "psi": [3.0, 4.0]})
+    joined = join_survey(cues, survey, on="id")
+    assert joined["id"].tolist() == [1, 2] and joined["id"].dtype.kind == "i"
+    assert joined["openness"].tolist() == [0.2, 0.1]
+
+
+def test_a_table_without_any_cue_names_what_was_looked_for():
+    with pytest.raises(CuecoderError, match="E312") as err:
+        aggregate(pd.DataFrame({"account": ["a"], "score": [0.5]}))
+    assert "openness_prob" in str(err.value) and "score" in str(err.value)

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from cuecoder.stats.bootstrap import boot_pval, draw, interval
+from cuecoder.stats.bootstrap import CHUNK_CELLS, boot_pval, draw, interval, resample_blocks
 
 
 @pytest.fixture(scope="module")
@@ -89,3 +89,21 @@ def test_draw_strata_keeps_each_stratum_size():
     # with replacement: each unit of a stratum is drawn 1 time per resample on average
     counts = np.bincount(draws.ravel(), minlength=8) / 500
     np.testing.assert_allclose(counts, 1.0, atol=0.1)
+
+
+def test_boot_pval_counts_only_strictly_negative_draws():
+    # pingouin's rule by hand: 2 * min(#>0, #<0) / n = 2 * min(4, 1) / 8
+    boot = np.array([0.0, 0.0, 0.0, 0.5, 0.5, 0.5, 0.5, -1.0])
+    assert boot_pval(boot, 0.5) == pytest.approx(0.25)
+
+
+def test_draw_can_pick_every_row():
+    rows = draw(3, 200, np.random.default_rng(0))
+    assert rows.shape == (200, 3)
+    assert set(np.unique(rows).tolist()) == {0, 1, 2}
+
+
+def test_resample_blocks_make_exactly_n_boot_resamples():
+    n = CHUNK_CELLS // 100  # blocks of 100 resamples
+    blocks = resample_blocks(n, 1001, 0)
+    assert [size for size, _ in blocks] == [100] * 10 + [1]

@@ -251,3 +251,129 @@ def test_the_default_threshold_is_defined_once():
     assert inspect.signature(mine_templates).parameters["threshold"].default == index.THRESHOLD
     assert inspect.signature(templates_command).parameters["threshold"].default == index.THRESHOLD
     assert index.INDEX_SETTINGS["threshold"] == index.THRESHOLD
+
+
+BASE = "thanks for waiting while our support team checks the delivery status"  # 12 words
+
+
+def test_lookup_of_an_unseen_reply_takes_its_nearest_template():
+    near = BASE + " today"  # shingles 23 + 2: Jaccard 23 / 25 = .92
+    far = "thanks for waiting while our billing people check the refund request"
+    index = TemplateIndex().add([BASE] * 3 + ["something else entirely, sorry"]).finalize()
+    seen = index.lookup([BASE])
+    out = index.lookup([near, far, None, ""])
+    assert out["template_id"].tolist()[0] == seen["template_id"].iloc[0] is not None
+    assert out["template_size"].tolist() == [3, 1, 0, 0]
+    assert out["template_recipients"].tolist() == [3, 1, 0, 0]
+    assert out["template_id"].tolist()[1:] == [None, None, None]
+
+
+def test_lookup_prefers_the_more_similar_of_two_templates():
+    other = BASE.replace("delivery status", "refund request")  # Jaccard with BASE: 19 / 27
+    index = TemplateIndex().add([BASE] * 2 + [other] * 4).finalize()
+    ids = index.lookup([BASE, other])["template_id"].tolist()
+    assert ids[0] != ids[1]
+    near_other = other + " now"  # 23 / 25 with other, 19 / 29 with BASE
+    near_base = BASE + " now"
+    out = index.lookup([near_other, near_base])
+    assert out["template_id"].tolist() == [ids[1], ids[0]]
+    assert out["template_size"].tolist() == [4, 2]
+
+
+def test_lookup_by_account_matches_within_the_account_only():
+    index = TemplateIndex(by="account").add([BASE] * 3, accounts=["a"] * 3).finalize()
+    out = index.lookup([BASE + " today"] * 2, accounts=["a", "b"])
+    assert out["template_size"].tolist() == [3, 1]
+    assert out["template_id"].iloc[0] is not None and out["template_id"].iloc[1] is None
+
+
+def test_lookup_in_an_empty_index():
+    out = TemplateIndex().add([]).finalize().lookup(["anything at all here"])
+    assert out.to_dict("list") == {
+        "template_id": [None],
+        "template_size": [1],
+        "template_recipients": [1],
+    }
+
+
+T2 = "we are sorry the parcel went to the wrong depot, a new one ships on monday"
+
+
+def account_index():
+    texts = [BASE, BASE, BASE, "a reply only account a sends, about hats"]
+    texts += [T2, T2, BASE, "and one only account b sends, about shoes"]
+    texts += ["account c writes this alone"]
+    accounts = ["a"] * 4 + ["b"] * 4 + ["c"]
+    return TemplateIndex().add(texts, accounts).finalize()
+
+
+def test_account_rates_by_hand():
+    index = account_index()
+    ids = index.lookup([BASE, T2])["template_id"].tolist()
+    rates = index.account_rates().to_dict("list")
+    top = rates.pop("top_template_id")
+    assert top[:2] == ids and pd.isna(top[2])  # b sent T2 twice, BASE once; c none
+    assert rates == {
+        "account": ["a", "b", "c"],  # 4, 4 and 1 replies: by replies, then name
+        "replies": [4, 4, 1],
+        "templated": [3, 3, 0],
+        "template_rate": [0.75, 0.75, 0.0],
+        "templates": [1, 2, 0],
+    }
+
+
+def test_templates_by_hand():
+    index = account_index()
+    ids = index.lookup([BASE, T2])["template_id"].tolist()
+    table = index.templates()
+    assert list(table.columns) == [
+        "template_id", "account", "template", "size", "recipients", "accounts",
+        "first_seen", "last_seen", "variants", "examples", "example_ids",
+    ]  # fmt: skip
+    assert table["template_id"].tolist() == ids  # largest first
+    assert table["size"].tolist() == [4, 2]
+    assert table["accounts"].tolist() == [2, 1]
+    assert table["account"].tolist() == ["a", "b"]
+    assert table["template"].tolist() == [BASE, T2]
+    assert table["variants"].tolist() == [1, 1]
+
+
+def test_recipients_come_from_the_column_then_the_handle_then_count_once_each():
+    texts = [f"@{h} {BASE}" for h in ("ann", "ann", "bob")] + [BASE, BASE]
+    index = TemplateIndex().add(texts).finalize()
+    # @ann twice is one recipient; the two replies without a handle are one each
+    assert index.lookup([BASE])["template_recipients"].tolist() == [4]
+    given = TemplateIndex().add(texts, recipients=["x", "y", "x", None, "y"]).finalize()
+    assert given.lookup([BASE])["template_recipients"].tolist() == [3]  # x, y, reply 4
+
+
+def test_many_recipients_are_estimated_beyond_the_cap():
+    n = 400
+    index = TemplateIndex(recipient_cap=64).add([BASE] * n, recipients=range(n)).finalize()
+    estimate = index.lookup([BASE])["template_recipients"].iloc[0]
+    assert 0.7 * n < estimate < 1.3 * n  # k-minimum values with k = 64: about 12% error
+    exact = TemplateIndex(recipient_cap=64).add([BASE] * 60, recipients=range(60)).finalize()
+    assert exact.lookup([BASE])["template_recipients"].iloc[0] == 60
+
+
+def test_times_ids_and_examples_of_a_template():
+    """A reply without a send time does not move first_seen (it once made it 1970)."""
+    texts = [BASE] * 4
+    times = ["2024-03-02T10:00:00Z", "2024-03-05T10:30:00+02:00", None, "2024-03-01T09:00:00Z"]
+    index = TemplateIndex(max_examples=2).add(texts, ids=["a", "b", "c", "d"], times=times)
+    row = index.finalize().templates().iloc[0]
+    assert row["first_seen"] == pd.Timestamp("2024-03-01T09:00:00Z")
+    assert row["last_seen"] == pd.Timestamp("2024-03-05T08:30:00Z")  # +02:00 in UTC
+    assert row["size"] == 4 and len(row["examples"]) == 1  # one distinct text
+    untimed = TemplateIndex().add(texts).finalize().templates().iloc[0]
+    assert (untimed["first_seen"], untimed["last_seen"]) == (0, 3)  # stream positions
+
+
+def test_an_empty_entry_does_not_stop_the_chunk():
+    texts = [BASE, None, "  ", BASE, "hello there, this is a different reply"]
+    index = TemplateIndex().add(texts, ids=["a", "b", "c", "d", "e"]).finalize()
+    assert index.n_replies == 3
+    row = index.templates().iloc[0]
+    assert row["size"] == 2 and row["example_ids"] == ["a"]  # one distinct text: first id
+    plain = TemplateIndex().add([None, "x y z", BASE, BASE]).finalize()
+    assert plain.n_replies == 3 and plain.templates()["example_ids"].iloc[0] == [2]

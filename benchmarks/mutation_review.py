@@ -1,0 +1,186 @@
+"""Sort the surviving mutants of ``benchmarks/mutation.py`` into equivalent kinds and open.
+
+``python benchmarks/mutation_review.py docs/mutation/<group>.txt [--open]`` prints, per
+module, how many survivors fall under each kind of ``docs/mutation.md`` (``OPEN``: not
+equivalent, needs a test) and with ``--open`` the open ones. The kinds are rules on the
+removed and added lines; each rule was checked by reading the survivors it matches.
+"""
+
+import collections
+import re
+import sys
+
+# (regex on the removed line, regex on the added line, kind) -- checked in order
+RULES = [
+    # numbers are the same by numpy / pandas / json semantics
+    (r'float\("nan"\)', r'float\("NAN"\)', "same-value"),
+    (r"rng\.integers\(0, n,", r"rng\.integers\(n,", "same-value"),
+    (r"min\(share, 1\.0\)", r"min\(share, 2\.0\)", "same-value"),
+    (r"inverse\.reshape\(data\.shape\)", r"reshape\(None\)", "same-value"),
+    (r"block = max\(1,", r"max\(2,", "same-value"),
+    (r"rng\.integers\(0, len\(s\),", r"rng\.integers\(len\(s\),", "same-value"),
+    (r"pd\.DataFrame\(rows, columns=list\(COLUMNS\)\)", r"columns=None|rows, \)", "same-value"),
+    (r"\.fillna\(False\)\.astype\(bool\)", r"\.fillna\(None\)\.astype\(bool\)", "falsy"),
+    (r"merge\(scored, on=on, how=\"inner\"", r"merge\(scored, on=on, suffixes", "same-value"),
+    (
+        r"groupby\(keys, sort=True, dropna=False\)",
+        r"dropna=None|groupby\(keys, dropna=False\)",
+        "same-value",
+    ),
+    (
+        r'interval\(draws, report\["alpha"\], "percentile"',
+        r"interval\(draws, None, \"percentile\"",
+        "same-value",
+    ),
+    # an explicit dtype on data that already has it
+    (r"np\.asarray\((y|p), float\)", r"np\.asarray\((y|p), (None)?\)", "dtype"),
+    (r"astype\(int\)", r"astype\(None\)", "dtype"),
+    (r"astype\(float\)", r"astype\(None\)", "dtype"),
+    (r"\.astype\(bool\)", r"\.astype\(None\)", "dtype"),
+    (r"to_numpy\(dtype=float\)", r"to_numpy\(dtype=None\)", "dtype"),
+    (r"dtype=float\)", r"dtype=None\)|, \)", "dtype"),
+    (
+        r"to_numpy\(dtype=bool, na_value=False\)",
+        r"to_numpy\(dtype=None, na_value=False\)|to_numpy\(na_value=False\)",
+        "dtype",
+    ),
+    (r"to_numpy\(dtype=np\.int64\)", r"to_numpy\(dtype=None\)", "dtype"),
+    (r"any\(axis=1\)\.to_numpy\(dtype=bool\)", r"dtype=None", "dtype"),
+    (r"pa\.string\(\)\)", r"None\)|, \)", "dtype"),
+    (r"pa\.nulls\(table\.num_rows, f\.type\)", r"pa\.nulls\(table\.num_rows, (None)?\)", "dtype"),
+    (r"from_pandas=True", r"from_pandas=None|pa\.array\(col, \)", "dtype"),
+    (r"out\[np\.isnan\(p\)\] = np\.nan", r"= None", "dtype"),
+    # None where False / a falsy default is meant
+    (r"(ensure_ascii|force_ascii)=False", r"=None", "falsy"),
+    (r"index=False", r"index=None", "falsy"),
+    (r"header = header and False", r"header = None", "falsy"),
+    (r"itertuples\(index=False\)", r"index=(None|True)", "falsy"),
+    # 0/1 codes: read as probability or as label, same mean and share for 0 < threshold < 1
+    (r"binary = values\.isin\(\[0, 1\]\)\.all\(\)", r".", "zero-one"),
+    (r"elif not binary and prob is None", r".", "zero-one"),
+    (r"\(shares > 0\.5\)", r"shares >= 0\.5", "zero-one"),
+    # token/ordering that needs only to be stable
+    (r"sort_keys=True", r".", "stable-token"),
+    (r'meta\.get\("files", \{\}\)', r".", "stable-token"),
+    (r"sorted\(cwrite\.OUTPUT_FORMATS, key=len, reverse=True\)", r".", "suffix-order"),
+    # pandas >= 2 always ends JSON lines with a newline; the other branch is for older pandas
+    (r'fh\.write\(lines if lines\.endswith\("\\n"\) else lines \+ "\\n"\)', r".", "old-pandas"),
+    # no parts at all: the schema is empty, so the header line is "\n" whatever the separator
+    (
+        r'fh\.write\(\(",\" if fmt == "csv" else "\\t"\)\.join\(schema\.names\)',
+        r".",
+        "empty-header",
+    ),
+    # a table is rebuilt as the same table
+    (r"table = frame if isinstance\(frame, pa\.Table\)", r"and False", "same-value"),
+    # defaults that no caller reaches
+    (r'get\("corpus_size", 0\)', r'get\("corpus_size", 1\)', "same-value"),
+]
+RULES += [
+    (r"examples = survey\.loc\[dupes", r".", "message"),
+    (r"if n_survey or n_cues:", r".", "log"),
+    (r"if len\(both\) < len\(coded\):", r"<=", "log"),
+]
+RULES += [
+    (r"na_value=False\)", r"na_value=None\)", "falsy"),
+]
+RULES += [
+    (
+        r'_as_list\((accounts|recipients|ids|times), n, "\w+"\)',
+        r'_as_list\(\w+, n, (None|"XX\w+XX"|"[A-Z]+")\)',
+        "message",
+    ),
+    (r"dtype=np\.u?int64", r"dtype=None|, \)", "dtype"),
+    (r"np\.zeros\(\(0, self\._hasher\.bands\), np\.uint64\)", r"None\)|, \)", "dtype"),
+    (r"^\s*np\.int64\s*$", r"None", "dtype"),
+]
+
+
+def kinds(name, minus, plus, before):
+    m, p = " ".join(minus), " ".join(plus)
+    for rm, rp, kind in RULES:
+        if re.search(rm, m) and re.search(rp, p):
+            return kind
+    last = before.strip().splitlines()[-1] if before.strip() else ""
+    ctx = before[-400:]
+    if (
+        re.search(r"logger\.\w+\(|warnings\.warn", m)
+        or re.search(r"logger\.\w+\($", last)
+        or (re.search(r"logger\.\w+\(\s*$", ctx.rstrip()))
+    ):
+        return "log"
+    if (
+        re.search(r"Errors\.E\d+|Warnings\.W\d+|raise \w*Error\(", m)
+        or re.search(r"(Errors|Warnings)\.[EW]\d+(\.format)?\($", last)
+        or re.search(r"\w+Error\($", last)
+    ):
+        return "message"
+    if re.search(r"require_columns\(.*\"", m) and "require_columns" in p:
+        return "message"
+    recent = "\n".join(before.strip().splitlines()[-4:])
+    kwarg = (
+        all(re.match(r"^\s*(\w+=|\"|\)|keys|n_survey|None|len\()", x) for x in minus)
+        if minus
+        else False
+    )
+    if (
+        kwarg
+        and re.search(r"(Errors|Warnings)\.[EW]\d+(\.format)?\(", recent)
+        and not re.search(r"\)\s*\)\s*$", recent)
+    ):
+        return "message"
+    if kwarg and re.search(r"logger\.\w+\(", recent):
+        return "log"
+    if re.search(r"encoding=", m):
+        return "platform"
+    if re.search(r"strict=", m):
+        return "strict"
+    if "XXbiufXX" in p:
+        return "kind-substring"
+    if (
+        re.search(r'"[^"]*"', m)
+        and re.search(r'"XX|"[A-Z ]+"', p)
+        and re.search(r"\.info|\.warning|\.debug", m)
+    ):
+        return "log"
+    return None
+
+
+def parse(path):
+    txt = open(path).read()
+    for block in txt.split("## ")[1:]:
+        lines = block.strip("\n").splitlines()
+        if not lines:
+            continue
+        name = lines[0].split(":")[0].strip()
+        body = lines[1:]
+        minus = [x[1:] for x in body if x.startswith("-") and not x.startswith("---")]
+        plus = [x[1:] for x in body if x.startswith("+") and not x.startswith("+++")]
+        idx = next(
+            (i for i, x in enumerate(body) if x.startswith("-") and not x.startswith("---")),
+            len(body),
+        )
+        before = "\n".join(
+            x[1:]
+            for x in body[:idx]
+            if not x.startswith("@@") and not x.startswith("---") and not x.startswith("+++")
+        )
+        yield name, minus, plus, before
+
+
+if __name__ == "__main__":
+    manual: dict[str, str] = {}
+    per = collections.defaultdict(collections.Counter)
+    opened = []
+    for name, minus, plus, before in parse(sys.argv[1]):
+        mod = name.split(".x")[0]
+        short = name.split(".")[-1]
+        kind = manual.get(short) or kinds(name, minus, plus, before)
+        per[mod][kind or "OPEN"] += 1
+        if kind is None:
+            opened.append((short, " ".join(minus).strip()[:120], " ".join(plus).strip()[:120]))
+    for mod, c in per.items():
+        print(mod, dict(c), "equivalent", sum(v for k, v in c.items() if k != "OPEN"))
+    if "--open" in sys.argv:
+        for o in opened:
+            print(" | ".join(o))
