@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import tempfile
 import warnings
 from pathlib import Path
 
@@ -85,7 +86,9 @@ def fit(X, y, C, seed, weight=None):
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--config", type=Path, default=Path("training/configs/zh.toml"))
-    parser.add_argument("--cache", type=Path, default=Path("/tmp/cuecoder_zh_levers.npz"))
+    parser.add_argument(
+        "--cache", type=Path, default=Path(tempfile.gettempdir()) / "cuecoder_zh_levers.npz"
+    )
     parser.add_argument("--out", type=Path, default=None, help="write the table as JSON")
     args = parser.parse_args()
     warnings.simplefilter("ignore")

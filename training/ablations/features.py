@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -60,7 +61,9 @@ def oof_alpha(X, y, folds, weights, is_real, C, by):
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--config", type=Path, default=Path("training/configs/default.toml"))
-    parser.add_argument("--cache", type=Path, default=Path("/tmp/cuecoder_ablation.npz"))
+    parser.add_argument(
+        "--cache", type=Path, default=Path(tempfile.gettempdir()) / "cuecoder_ablation.npz"
+    )
     args = parser.parse_args()
     cfg = TrainConfig.from_toml(args.config)
     rows = load_training_data(cfg)

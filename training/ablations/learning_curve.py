@@ -9,6 +9,7 @@ not touched.
 from __future__ import annotations
 
 import argparse
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -40,7 +41,9 @@ def oof_at_share(X, y, folds, is_real, share, C, seed):
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--config", type=Path, default=Path("training/configs/default.toml"))
-    parser.add_argument("--cache", type=Path, default=Path("/tmp/cuecoder_learning_curve.npz"))
+    parser.add_argument(
+        "--cache", type=Path, default=Path(tempfile.gettempdir()) / "cuecoder_learning_curve.npz"
+    )
     parser.add_argument("--repeats", type=int, default=3, help="subsamples per share")
     args = parser.parse_args()
     cfg = TrainConfig.from_toml(args.config)
