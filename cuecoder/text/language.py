@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from .tokenizer import SIGNATURE
+from .tokenizer import HAN, SIGNATURE
 
 #: Language code of a reply with no letters in any script (emoji, punctuation, digits).
 UNDETERMINED = "und"
@@ -32,10 +32,10 @@ _NO_LANGUAGE = re.compile(
     r"https?://\S+|www\.\S+|@[^\s@:：,，]+|\[[^\[\]\s]{1,8}\]|__\w+?__|#|"
     rf"{SIGNATURE}\s*$"
 )
-_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ffff]")
+_HAN = re.compile(f"[{HAN}\U00020000-\U0002ffff]")
 _KANA = re.compile(r"[\u3040-\u30ff\u31f0-\u31ff]")
 _HANGUL = re.compile(r"[\uac00-\ud7af\u1100-\u11ff\u3130-\u318f]")
-_OTHER_WORD = re.compile(r"[^\W\d_\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]+")
+_OTHER_WORD = re.compile(f"[^\\W\\d_\u3040-\u30ff{HAN}\uac00-\ud7af]+")
 
 
 def _strip(text: str) -> str:

@@ -83,13 +83,14 @@ class ChineseSocialTokenizer:
     """
 
     def __init__(self, vocab) -> None:
-        self.vocab = vocab
-
-    def _segment(self, run: str) -> list[str]:
-        import jieba
+        import jieba  # its dictionary loads on the first cut, once per process
 
         jieba.setLogLevel(60)  # jieba prints its dictionary loading to stderr
-        return [w for w in jieba.cut(run, HMM=False) if w]
+        self.vocab = vocab
+        self._cut = jieba.cut
+
+    def _segment(self, run: str) -> list[str]:
+        return [w for w in self._cut(run, HMM=False) if w]
 
     def __call__(self, text: str) -> Doc:
         words: list[str] = []

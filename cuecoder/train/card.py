@@ -7,6 +7,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..codebook import LABELS
+from ..model.lexical import PROFILES
 
 LIMITS = """\
 - English only: the encoder (all-MiniLM-L6-v2) was trained on English text; replies
@@ -188,10 +189,10 @@ def write_card(folder: Path, meta: dict, rows: pd.DataFrame) -> Path:
 
 
 def _ngrams(lexical: dict) -> str:
-    n_max = int(lexical.get("n_max", 2))
-    if n_max == 2 and "\\u4e00" not in lexical.get("token_pattern", ""):
+    pattern, n_max = lexical.get("token_pattern"), int(lexical.get("n_max", 2))
+    if (pattern, n_max) == PROFILES["en"]:
         return "word uni- and bigram"
-    unit = "character" if "\\u4e00" in lexical.get("token_pattern", "") else "word"
+    unit = "character" if pattern == PROFILES["zh"][0] else "token"
     return f"{unit} 1-{n_max}-gram"
 
 
