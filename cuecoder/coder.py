@@ -17,7 +17,7 @@ from spacy.tokens import Doc
 from ._unicode import repair_surrogates
 from .codebook import EVIDENCE_ONLY, add_composites, label_column
 from .cues.evidence import Evidence, EvidenceMatcher
-from .cues.features import FEATURE_NAMES, featurize
+from .cues.features import FEATURE_NAMES, FEATURE_SETS, featurize
 from .errors import CuecoderError, Errors, ModelError, Warnings
 from .model.encoder import OnnxEncoder, make_session
 from .model.folder import DEFAULT_MODEL, DEFAULT_MODELS, languages_of, load_meta
@@ -92,8 +92,11 @@ class Featurizer:
         patterns_path: Path,
         lexicons_path: Path,
         text_profile: dict | None = None,
+        feature_names: Sequence[str] = FEATURE_NAMES,
     ) -> None:
         self.encoder = encoder
+        self.feature_names = tuple(feature_names)
+        self.context_rules = len(self.feature_names) > len(FEATURE_NAMES)
         self.text_profile = {**DEFAULT_PROFILE, **(text_profile or {})}
         self.nlp = shared_nlp(self.text_profile["language"], self.text_profile["rules"])
         self.matcher = EvidenceMatcher(self.nlp, patterns_path, lexicons_path)
@@ -107,6 +110,7 @@ class Featurizer:
             path / meta.get("patterns", "patterns.tsv"),
             path / meta.get("lexicons", "lexicons.tsv"),
             meta.get("text"),
+            meta.get("features") or FEATURE_NAMES,
         )
 
     def tokenize(self, texts: Iterable[str]) -> list[Doc]:
@@ -128,9 +132,9 @@ class Featurizer:
         """Design matrix, evidence per reply, and which replies were cut at the limit."""
         context_docs = context_docs or [None] * len(docs)
         evidence = [self.matcher(d, c) for d, c in zip(docs, context_docs, strict=True)]
-        feats = np.zeros((len(docs), len(FEATURE_NAMES)), np.float32)
+        feats = np.zeros((len(docs), len(self.feature_names)), np.float32)
         for i, (d, ev, c) in enumerate(zip(docs, evidence, context_docs, strict=True)):
-            feats[i] = featurize(d, ev, self.matcher.lexicons, c)
+            feats[i] = featurize(d, ev, self.matcher.lexicons, c, self.context_rules)
         emb, truncated = self.encoder.encode(
             [d.text for d in docs], batch_size=batch_size, return_truncated=True
         )
@@ -164,12 +168,12 @@ class Coder:
     ) -> None:
         self.path = Path(path)
         self.meta = load_meta(self.path, verify=verify)
-        if tuple(self.meta["features"]) != FEATURE_NAMES:
+        if tuple(self.meta["features"]) not in FEATURE_SETS:
             raise ModelError(
                 Errors.E007.format(
                     path=self.path,
                     found=len(self.meta["features"]),
-                    expected=len(FEATURE_NAMES),
+                    expected=" or ".join(str(len(names)) for names in FEATURE_SETS),
                     names=", ".join(FEATURE_NAMES[:3]) + ", ...",
                 )
             )

@@ -14,6 +14,7 @@ import numpy as np
 from spacy.tokens import Doc
 
 from ..codebook import ALL_SUBCODES
+from .context import CONTEXT_FEATURES, context_rules
 from .evidence import Evidence, content_words
 
 SURFACE = (
@@ -32,6 +33,9 @@ SURFACE = (
     "context_overlap_share",
 )
 FEATURE_NAMES = tuple(f"ev_{s}" for s in ALL_SUBCODES) + SURFACE
+#: Every feature set a model can list in its meta.json: the codebook features, and the
+#: codebook features plus the context rules of :mod:`cuecoder.cues.context`.
+FEATURE_SETS: tuple[tuple[str, ...], ...] = (FEATURE_NAMES, FEATURE_NAMES + CONTEXT_FEATURES)
 
 
 def featurize(
@@ -39,8 +43,10 @@ def featurize(
     evidence: Sequence[Evidence],
     lexicons: dict[str, frozenset[str]],
     context: Doc | None = None,
+    with_context_rules: bool = False,
 ) -> np.ndarray:
-    """Feature vector of one reply, in the order of :data:`FEATURE_NAMES`."""
+    """Feature vector of one reply, in the order of :data:`FEATURE_NAMES` (followed by
+    :data:`~cuecoder.cues.context.CONTEXT_FEATURES` with ``with_context_rules``)."""
     counts = dict.fromkeys(ALL_SUBCODES, 0)
     for ev in evidence:
         counts[ev.subcode] += 1
@@ -81,7 +87,8 @@ def featurize(
         overlap / max(len(content), 1),
     )
     ev = [math.log1p(counts[s]) for s in ALL_SUBCODES]
-    return np.asarray(ev + list(surface), dtype=np.float32)
+    rules = context_rules(doc, context, lexicons) if with_context_rules else []
+    return np.asarray(ev + list(surface) + rules, dtype=np.float32)
 
 
 def _is_emoji(text: str) -> bool:

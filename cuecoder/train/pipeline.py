@@ -35,7 +35,7 @@ from .._optional import require
 from ..codebook import LABELS
 from ..coder import Featurizer
 from ..cues.evidence import data_files, read_lexicons
-from ..cues.features import FEATURE_NAMES
+from ..cues.features import FEATURE_SETS
 from ..errors import CuecoderError, Errors
 from ..model.encoder import OnnxEncoder
 from ..model.folder import load_meta, write_meta
@@ -85,6 +85,7 @@ class TrainConfig:
     head: str = "logreg"
     C: list[float] = field(default_factory=lambda: [0.01, 0.03, 0.1, 0.3, 1.0])
     use_features: bool = True
+    context_rules: bool = False
     n_folds: int = 5
     baselines: bool = True
     min_real_positives: int = 20
@@ -264,7 +265,10 @@ def train(config: Path | TrainConfig, output: Path | None = None) -> dict:
     if cfg.text_languages:
         text_profile["languages"] = list(cfg.text_languages)
     encoder = OnnxEncoder.from_meta(tmp, encoder_meta)
-    featurizer = Featurizer(encoder, tmp / "patterns.tsv", tmp / "lexicons.tsv", text_profile)
+    feature_names = FEATURE_SETS[int(cfg.context_rules)]
+    featurizer = Featurizer(
+        encoder, tmp / "patterns.tsv", tmp / "lexicons.tsv", text_profile, feature_names
+    )
 
     docs = featurizer.tokenize(rows["reply"])
     ctx = featurizer.tokenize_optional(rows["context"].where(rows["context"] != "", None))
@@ -358,7 +362,7 @@ def train(config: Path | TrainConfig, output: Path | None = None) -> dict:
         "cuecoder_version": __version__,
         "labels": list(LABELS),
         "thresholds": thresholds,
-        "features": list(FEATURE_NAMES) if cfg.use_features else [],
+        "features": list(feature_names) if cfg.use_features else [],
         "text": text_profile,
         "encoder": encoder_meta,
         "heads": heads,

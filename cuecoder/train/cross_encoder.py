@@ -1,0 +1,277 @@
+"""Fine-tune a cross-encoder that reads each reply together with the message it answers.
+
+all-MiniLM-L6-v2 (or another BERT-style sentence-transformers folder) reads the pair
+``[CLS] message [SEP] reply [SEP]``, mean-pools the last layer and predicts, with one
+linear layer, the four labels and (multi-task, ``subcode_weight > 0``) the sixteen
+sub-codes of the codebook. The loss is binary cross-entropy per output, positives
+weighted by ``sqrt(negatives / positives)`` capped at ``pos_weight_cap`` so rare outputs
+(openness, L-REFLECT) are not ignored; sub-code losses count ``subcode_weight`` times a
+label's.
+
+Whether this pays, alone or blended with the frozen design, is measured in
+``training/ablations/teacher.py`` and written up in ``docs/context_model.md``.
+
+Notes
+-----
+Training runs on the CPU with torch's thread setting (set ``threads``). Fine-tuning on
+CPU with a fixed seed repeats to floating-point noise on the same machine and thread
+count, not bit for bit across machines; the ablation reports run-to-run spread over
+seeds. Nothing is written with pickle: :func:`save_fit` stores the weights as
+safetensors.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .._optional import require
+from ..codebook import ALL_SUBCODES, LABELS
+from ..errors import CuecoderError, Errors
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class CrossEncoderSettings:
+    """How :func:`fit_cross_encoder` trains (all stored beside the weights)."""
+
+    epochs: int = 3
+    learning_rate: float = 5e-5
+    batch_size: int = 16
+    max_tokens: int = 160
+    seed: int = 0
+    subcode_weight: float = 0.5
+    pos_weight_cap: float = 5.0
+    warmup_share: float = 0.1
+    weight_decay: float = 0.01
+    threads: int | None = None
+    base: str | None = None  # a sentence-transformers folder; None = packaged MiniLM
+
+
+@dataclass
+class CrossEncoderFit:
+    """A fitted cross-encoder: the torch module, its tokenizer and what it outputs."""
+
+    model: object
+    tokenizer: object
+    outputs: list[str]
+    settings: CrossEncoderSettings
+    losses: list[float] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def targets(rows: pd.DataFrame, subcodes: bool = True) -> tuple[np.ndarray, list[str]]:
+    """0/1 matrix of the labels (and sub-codes, from the ``subcodes`` column) per row.
+
+    Rows whose ``subcodes`` are missing get ``nan`` sub-code targets (masked in the
+    loss), so written or recoded rows without sub-codes still teach the labels.
+    """
+    y = rows[list(LABELS)].to_numpy(dtype=np.float32)
+    if not subcodes:
+        return y, list(LABELS)
+    sub = np.full((len(rows), len(ALL_SUBCODES)), np.nan, dtype=np.float32)
+    col = {s: j for j, s in enumerate(ALL_SUBCODES)}
+    raw = rows["subcodes"] if "subcodes" in rows else pd.Series([None] * len(rows))
+    for i, value in enumerate(raw):
+        if not isinstance(value, str):
+            continue
+        sub[i] = 0.0
+        for code in value.split(";"):
+            code = code.strip()
+            if code in col:
+                sub[i, col[code]] = 1.0
+    return np.hstack([y, sub]), [*LABELS, *ALL_SUBCODES]
+
+
+def _module(torch, transformers, base: str, n_out: int):
+    class CrossEncoder(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.body = transformers.AutoModel.from_pretrained(base)
+            self.drop = torch.nn.Dropout(0.1)
+            self.out = torch.nn.Linear(self.body.config.hidden_size, n_out)
+
+        def forward(self, input_ids, attention_mask, token_type_ids=None):
+            hidden = self.body(
+                input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
+            ).last_hidden_state
+            mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
+            pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
+            return self.out(self.drop(pooled))
+
+    return CrossEncoder()
+
+
+def _encode(fit_or_tok, settings: CrossEncoderSettings, frame: pd.DataFrame):
+    tokenizer = getattr(fit_or_tok, "tokenizer", fit_or_tok)
+    return tokenizer(
+        frame["context"].fillna("").astype(str).tolist(),
+        frame["reply"].fillna("").astype(str).tolist(),
+        truncation="longest_first",
+        max_length=settings.max_tokens,
+        padding=True,
+        return_tensors="pt",
+    )
+
+
+def _length_batches(lengths: np.ndarray, batch_size: int, rng, pool: int = 50) -> list:
+    """Shuffled batches of rows of similar length: shuffle, sort within pools of
+    ``pool`` batches, cut, shuffle the batches (less padding, same expected gradient)."""
+    order = rng.permutation(len(lengths))
+    batches = []
+    for start in range(0, len(order), pool * batch_size):
+        chunk = order[start : start + pool * batch_size]
+        chunk = chunk[np.argsort(lengths[chunk], kind="stable")]
+        batches.extend(chunk[k : k + batch_size] for k in range(0, len(chunk), batch_size))
+    return [batches[i] for i in rng.permutation(len(batches))]
+
+
+def fit_cross_encoder(
+    rows: pd.DataFrame,
+    settings: CrossEncoderSettings | None = None,
+    on_epoch=None,
+) -> CrossEncoderFit:
+    """Fine-tune the cross-encoder on ``rows`` (``reply``, ``context``, labels, sub-codes).
+
+    Parameters
+    ----------
+    rows : DataFrame
+        Training rows; every row is seen with its codes.
+    settings : CrossEncoderSettings, optional
+        Epochs, learning rate, batch size, seed, multi-task weight.
+    on_epoch : callable, optional
+        Called as ``on_epoch(fit, epoch)`` after every epoch (for predictions and
+        checkpoints of long runs).
+
+    Returns
+    -------
+    CrossEncoderFit
+    """
+    settings = settings or CrossEncoderSettings()
+    if settings.epochs < 1:
+        raise CuecoderError(
+            Errors.E307.format(name="epochs", requirement=">= 1", value=settings.epochs)
+        )
+    if not len(rows):
+        raise CuecoderError(Errors.E307.format(name="rows", requirement="at least one", value=0))
+    torch = require("torch", "Fine-tuning the cross-encoder")
+    transformers = require("transformers", "Fine-tuning the cross-encoder")
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    if settings.threads:
+        torch.set_num_threads(settings.threads)
+    torch.manual_seed(settings.seed)
+    rng = np.random.default_rng(settings.seed)
+    base = settings.base
+    if base is None:
+        from .export_encoder import encoder_source
+
+        base = str(encoder_source())
+    y, outputs = targets(rows, subcodes=settings.subcode_weight > 0)
+    tokenizer = transformers.AutoTokenizer.from_pretrained(base)
+    model = _module(torch, transformers, base, len(outputs))
+    fit = CrossEncoderFit(model, tokenizer, outputs, settings)
+
+    known = ~np.isnan(y)
+    pos = np.nansum(y, axis=0)
+    neg = known.sum(0) - pos
+    pos_weight = np.sqrt(neg / np.maximum(pos, 1)).clip(max=settings.pos_weight_cap)
+    out_weight = np.ones(len(outputs), dtype=np.float32)
+    out_weight[len(LABELS) :] = settings.subcode_weight
+    pos_weight_t = torch.tensor(pos_weight, dtype=torch.float32)
+    out_weight_t = torch.tensor(out_weight)
+    target = torch.tensor(np.nan_to_num(y), dtype=torch.float32)
+    mask = torch.tensor(known, dtype=torch.float32)
+
+    optimizer = torch.optim.AdamW(
+        model.parameters(), lr=settings.learning_rate, weight_decay=settings.weight_decay
+    )
+    n_steps = settings.epochs * int(np.ceil(len(rows) / settings.batch_size))
+    warmup = max(1, int(settings.warmup_share * n_steps))
+    scheduler = torch.optim.lr_scheduler.LambdaLR(
+        optimizer,
+        lambda s: (s + 1) / warmup if s < warmup else max(0.0, (n_steps - s) / (n_steps - warmup)),
+    )
+    lengths = (rows["reply"].fillna("").str.len() + rows["context"].fillna("").str.len()).to_numpy()
+    started = time.perf_counter()
+    model.train()
+    for epoch in range(settings.epochs):
+        for idx in _length_batches(lengths, settings.batch_size, rng):
+            logits = model(**_encode(tokenizer, settings, rows.iloc[idx]))
+            per = torch.nn.functional.binary_cross_entropy_with_logits(
+                logits, target[idx], pos_weight=pos_weight_t, reduction="none"
+            )
+            weights = mask[idx] * out_weight_t
+            loss = (per * weights).sum() / weights.sum().clamp(min=1.0)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            optimizer.step()
+            scheduler.step()
+            optimizer.zero_grad()
+            fit.losses.append(float(loss.detach()))
+            if len(fit.losses) % 50 == 0:
+                logger.info(
+                    "epoch %d step %d/%d loss %.4f (%.0f s)",
+                    epoch + 1,
+                    len(fit.losses),
+                    n_steps,
+                    np.mean(fit.losses[-50:]),
+                    time.perf_counter() - started,
+                )
+        fit.seconds = time.perf_counter() - started
+        if on_epoch is not None:
+            model.eval()
+            on_epoch(fit, epoch + 1)
+            model.train()
+    model.eval()
+    return fit
+
+
+def predict_cross_encoder(fit: CrossEncoderFit, rows: pd.DataFrame, batch_size: int = 64):
+    """Probabilities of every output (columns as ``fit.outputs``) for ``rows``."""
+    torch = require("torch", "The cross-encoder")
+    out = np.zeros((len(rows), len(fit.outputs)))
+    # similar lengths share a batch: less padding, same results (padding is masked)
+    lengths = rows["reply"].fillna("").str.len() + rows["context"].fillna("").str.len()
+    order = np.argsort(lengths.to_numpy(), kind="stable")
+    was_training = fit.model.training
+    fit.model.eval()
+    with torch.no_grad():
+        for start in range(0, len(rows), batch_size):
+            idx = order[start : start + batch_size]
+            logits = fit.model(**_encode(fit, fit.settings, rows.iloc[idx]))
+            out[idx] = torch.sigmoid(logits).numpy()
+    fit.model.train(was_training)
+    return out
+
+
+def save_fit(fit: CrossEncoderFit, folder: Path) -> Path:
+    """Write the body (``save_pretrained``, safetensors), the output layer and settings."""
+    require("safetensors", "Saving the cross-encoder")
+    from safetensors.torch import save_file
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    fit.model.body.save_pretrained(str(folder / "body"))
+    fit.tokenizer.save_pretrained(str(folder / "body"))
+    save_file(
+        {k: v.contiguous() for k, v in fit.model.out.state_dict().items()},
+        str(folder / "out.safetensors"),
+    )
+    info = {
+        "outputs": fit.outputs,
+        "settings": asdict(fit.settings),
+        "seconds": round(fit.seconds, 1),
+        "loss_per_50_steps": [
+            round(float(np.mean(fit.losses[s : s + 50])), 5) for s in range(0, len(fit.losses), 50)
+        ],
+    }
+    (folder / "cross_encoder.json").write_text(json.dumps(info, indent=1), encoding="utf-8")
+    return folder
