@@ -10,6 +10,8 @@ from .errors import CuecoderError, Errors
 EXTRAS = {
     "torch": "cuecoder[train]",
     "sentence_transformers": "cuecoder[train]",
+    "transformers": "cuecoder[train]",
+    "safetensors": "cuecoder[train]",
     "sklearn": "cuecoder[train]",
     "skl2onnx": "cuecoder[train]",
     "onnx": "cuecoder[train]",

@@ -275,3 +275,28 @@ def save_fit(fit: CrossEncoderFit, folder: Path) -> Path:
     }
     (folder / "cross_encoder.json").write_text(json.dumps(info, indent=1), encoding="utf-8")
     return folder
+
+
+def load_fit(folder: Path, threads: int | None = None) -> CrossEncoderFit:
+    """Read back what :func:`save_fit` wrote (safetensors weights, no pickle)."""
+    torch = require("torch", "The cross-encoder")
+    transformers = require("transformers", "The cross-encoder")
+    require("safetensors", "The cross-encoder")
+    from safetensors.torch import load_file
+
+    folder = Path(folder)
+    info_file = folder / "cross_encoder.json"
+    if not info_file.is_file():
+        raise CuecoderError(Errors.E105.format(path=info_file, reason="file not found"))
+    info = json.loads(info_file.read_text(encoding="utf-8"))
+    settings = CrossEncoderSettings(**info["settings"])
+    if threads:
+        torch.set_num_threads(threads)
+    body = str(folder / "body")
+    model = _module(torch, transformers, body, len(info["outputs"]))
+    model.out.load_state_dict(load_file(str(folder / "out.safetensors")))
+    model.eval()
+    tokenizer = transformers.AutoTokenizer.from_pretrained(body)
+    return CrossEncoderFit(
+        model, tokenizer, list(info["outputs"]), settings, seconds=info["seconds"]
+    )

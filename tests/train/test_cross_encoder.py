@@ -14,6 +14,7 @@ from cuecoder.train.cross_encoder import (
     CrossEncoderSettings,
     _length_batches,
     fit_cross_encoder,
+    load_fit,
     predict_cross_encoder,
     save_fit,
     targets,
@@ -87,3 +88,10 @@ def test_a_short_fine_tune_learns_and_saves_without_pickle(tmp_path):
     assert info["outputs"][:4] == list(LABELS)
     assert (folder / "out.safetensors").exists()
     assert not list(folder.rglob("*.bin")) and not list(folder.rglob("*.pkl"))
+    again = load_fit(folder)
+    np.testing.assert_allclose(predict_cross_encoder(again, ROWS), p, atol=1e-6)
+
+
+def test_loading_a_folder_without_its_settings_is_refused(tmp_path):
+    with pytest.raises(CuecoderError, match="cross_encoder.json"):
+        load_fit(tmp_path)

@@ -87,6 +87,16 @@ def oof_subcodes(Z, sub, is_train, folds, seed):
     return out
 
 
+def design_of(name, X, CX, sub, is_train, folds, seed):
+    """The design matrix of one lever."""
+    if name == "base":
+        return X
+    if name == "context":
+        return np.hstack([X, CX])
+    SUB = oof_subcodes(np.hstack([X, CX]), sub, is_train, folds, seed)
+    return np.hstack([X, CX, SUB]) if name == "subcodes" else SUB
+
+
 def run_variant(name, Z, rows, is_train, is_real, folds, lexical, lexical_test, cfg):
     """Heads per label as the pipeline fits them; test metrics and OOF/test probabilities."""
     result, oof_all, test_all = {}, {}, {}
@@ -115,6 +125,12 @@ def main() -> None:
     parser.add_argument("--work", type=Path, required=True)
     parser.add_argument("--teacher", type=Path, default=None)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--variants",
+        nargs="+",
+        default=["base", "context", "subcodes", "from_subcodes"],
+        help="levers to (re)fit; finished ones are read from --work",
+    )
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     args.work.mkdir(parents=True, exist_ok=True)
@@ -134,21 +150,31 @@ def main() -> None:
     sub, _ = targets(rows)
     sub = sub[:, len(LABELS) :]
 
-    results, probs = {}, {}
-    variants = {"base": X, "context": np.hstack([X, CX])}
-    SUB = oof_subcodes(variants["context"], sub, is_train, folds, args.seed)
-    variants["subcodes"] = np.hstack([X, CX, SUB])
-    variants["from_subcodes"] = SUB
-    for name, Z in variants.items():
+    results_file = args.work / "results.json"
+    results = json.loads(results_file.read_text(encoding="utf-8")) if results_file.exists() else {}
+    probs = {}
+    for name in args.variants:
+        cache = args.work / f"probs_{name}.npz"
+        if name in results and cache.exists():
+            saved = np.load(cache, allow_pickle=False)
+            probs[name] = (
+                {k: saved[f"oof_{k}"] for k in LABELS},
+                {k: saved[f"test_{k}"] for k in LABELS},
+            )
+            continue
+        Z = design_of(name, X, CX, sub, is_train, folds, args.seed)
         results[name], oof, test = run_variant(
             name, Z, rows, is_train, is_real, folds, lexical, lexical_test, cfg
         )
         probs[name] = (oof, test)
-        (args.work / "results.json").write_text(json.dumps(results, indent=1), encoding="utf-8")
+        np.savez(
+            cache, **{f"oof_{k}": oof[k] for k in LABELS}, **{f"test_{k}": test[k] for k in LABELS}
+        )
+        results_file.write_text(json.dumps(results, indent=1), encoding="utf-8")
 
     if args.teacher is not None:
         results.update(blend_teacher(args.teacher, rows, is_train, val, probs))
-        (args.work / "results.json").write_text(json.dumps(results, indent=1), encoding="utf-8")
+        results_file.write_text(json.dumps(results, indent=1), encoding="utf-8")
     print(json.dumps({k: v.get("mean_alpha") for k, v in results.items()}, indent=1))
 
 
@@ -165,8 +191,7 @@ def blend_teacher(folder: Path, rows, is_train, val, probs) -> dict:
         t = np.load(path, allow_pickle=False)
         run = path.stem
         out[f"teacher:{run}"] = evaluate(y[val], t["val"][:, :4], y[test], t["test"][:, :4])
-        for name in ("base", "context", "subcodes"):
-            oof, ptest = probs[name]
+        for name, (oof, ptest) in probs.items():
             entry = {}
             for j, label in enumerate(LABELS):
                 best = None
