@@ -475,20 +475,20 @@ def _stray_quote(taken: list, delimiter: str, width: int) -> bool:
 
 def _rows_inside(texts: list[str], delimiter: str, width: int) -> bool:
     """Whether continuation lines read as rows of their own: no quote inside an unquoted
-    value, every complete row of the header's width and at least one of them (a value
-    still open at the end may continue below)."""
+    value, and either every complete row has the header's width (at least one; a value
+    still open at the end may continue below) or most of them do, two at least (junk
+    written over a line break leaves a short line among the joined rows)."""
     if _bare_quote("".join(texts), delimiter):
         return False
-    complete = 0
+    complete = full = 0
     try:
         for row in csv.reader(texts, delimiter=delimiter, strict=True):
-            if row and len(row) != width:
-                return False
             complete += bool(row)
+            full += len(row) == width
     except csv.Error as exc:
         if "unexpected end of data" not in str(exc):
             return False
-    return complete > 0
+    return full > 0 and (full == complete or (full >= 2 and 2 * full > complete))
 
 
 def _jsonl_records(path: Path, gz: bool, columns: Columns, state: dict):
