@@ -131,6 +131,13 @@ def main() -> None:
         default=["base", "context", "subcodes", "from_subcodes"],
         help="levers to (re)fit; finished ones are read from --work",
     )
+    parser.add_argument(
+        "--fractions",
+        type=float,
+        nargs="*",
+        default=[],
+        help="learning curve: refit the base lever on these shares of the real training rows",
+    )
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     args.work.mkdir(parents=True, exist_ok=True)
@@ -170,6 +177,32 @@ def main() -> None:
         np.savez(
             cache, **{f"oof_{k}": oof[k] for k in LABELS}, **{f"test_{k}": test[k] for k in LABELS}
         )
+        results_file.write_text(json.dumps(results, indent=1), encoding="utf-8")
+
+    for share in args.fractions:
+        name = f"base_real{share:g}"
+        rng = np.random.default_rng(args.seed)
+        real_train = np.flatnonzero(is_train & is_real)
+        drop = rng.permutation(real_train)[int(round(len(real_train) * share)) :]
+        keep = np.setdiff1d(np.arange(len(rows)), drop)
+        part = rows.iloc[keep].reset_index(drop=True)
+        part_train = is_train[keep]
+        part_folds = grouped_folds(part.loc[part_train, "group"].to_numpy(), cfg.n_folds, args.seed)
+        part_lexical = fit_lexical(
+            part.loc[part_train, "reply"], part.loc[part_train, list(LABELS)], part_folds, args.seed
+        )
+        results[name], _, _ = run_variant(
+            name,
+            X[keep],
+            part,
+            part_train,
+            is_real[keep],
+            part_folds,
+            part_lexical,
+            part_lexical.predict_proba(part.loc[~part_train, "reply"]),
+            cfg,
+        )
+        results[name]["n_real_train"] = int(len(real_train) - len(drop))
         results_file.write_text(json.dumps(results, indent=1), encoding="utf-8")
 
     if args.teacher is not None:
