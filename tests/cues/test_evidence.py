@@ -1,11 +1,36 @@
 """Evidence spans at exact offsets, written out by hand for fixed replies (character
-positions counted on the strings below, not taken from the matcher)."""
+positions counted on the strings below, not taken from the matcher).
+
+The matcher is built from the default model folder's pattern and lexicon tables and its
+tokenizer, without loading the encoder: the same spans the coder finds
+(:meth:`cuecoder.coder.Featurizer.transform`)."""
 
 from __future__ import annotations
 
 import pytest
 
 from cuecoder.coder import _dedupe
+from cuecoder.cues.evidence import EvidenceMatcher
+from cuecoder.model.folder import DEFAULT_MODEL
+from cuecoder.text.tokenizer import shared_nlp
+
+
+@pytest.fixture(scope="module")
+def nlp():
+    return shared_nlp("en", "social")
+
+
+@pytest.fixture(scope="module")
+def matcher(nlp):
+    return EvidenceMatcher(nlp, DEFAULT_MODEL / "patterns.tsv", DEFAULT_MODEL / "lexicons.tsv")
+
+
+def spans(nlp, matcher, reply, context=None, dedupe=True):
+    doc = nlp.tokenizer(reply)
+    ctx = None if context is None else nlp.tokenizer(context)
+    found = matcher(doc, ctx)
+    return {(e.subcode, e.text, e.start, e.end) for e in (_dedupe(found) if dedupe else found)}
+
 
 CASES = [
     (
@@ -32,10 +57,84 @@ CASES = [
 
 
 @pytest.mark.parametrize("reply, context, expected", CASES)
-def test_spans_are_exactly_where_the_words_are(coder, reply, context, expected):
-    doc = coder.featurizer.tokenize([reply])[0]
-    ctx = coder.featurizer.tokenize_optional([context])[0]
-    found = {
-        (e.subcode, e.text, e.start, e.end) for e in _dedupe(coder.featurizer.matcher(doc, ctx))
-    }
+def test_spans_are_exactly_where_the_words_are(nlp, matcher, reply, context, expected):
+    assert spans(nlp, matcher, reply, context) == expected
+
+
+# R-ADDRESS: a greeting, then a capitalised name that is not a stop word, an @handle or
+# a word with digits; after leading @handles, "you" and a comma; greeting among the
+# first three tokens; only the first greeting counts.
+ADDRESS = [
+    ("@amy @bob Thanks, Maria! Your parcel left today.", {("Maria", 18, 23)}),
+    ("Thank you Maria, we fixed it.", {("Maria", 10, 15)}),
+    ("Thank you, Maria.", {("Maria", 11, 16)}),
+    ("Hi you Jo", {("Jo", 7, 9)}),
+    ("Well well hi Maria", {("Maria", 13, 18)}),  # greeting third
+    ("Well well well hi Maria", set()),  # greeting fourth: too late
+    ("Hi, Sam and hello Jo", {("Sam", 4, 7)}),  # the first greeting only
+    ("Morning Jo", {("Jo", 8, 10)}),
+    ("Hi There, thanks", set()),  # a stop word, capitalised
+    ("Hi maria", set()),  # not capitalised
+    ("Hi Maria2", set()),  # not a word
+    ("Hey @bob Jo", set()),  # a handle in between
+    ("Hi", set()),
+    ("Thank you", set()),
+    ("Hi you", set()),
+    ("Thanks,", set()),
+    ("@sam", set()),
+]
+
+
+@pytest.mark.parametrize("reply, expected", ADDRESS)
+def test_a_name_after_a_greeting_is_addressed(nlp, matcher, reply, expected):
+    found = {(t, s, e) for code, t, s, e in spans(nlp, matcher, reply) if code == "R-ADDRESS"}
     assert found == expected
+
+
+# L-QUESTION: from the last sentence end (".", "!", a newline or a space token) to the
+# token with the question mark, leading @handles left out; spans nested in a longer
+# question (patterns) are there before deduplication.
+QUESTIONS = [
+    (
+        "@amy Sorry! @bob why? Is it late? ok.",
+        {("why?", 17, 21), ("Is it", 22, 27), ("Is it late?", 22, 33)},
+    ),
+    ("What?? no. Sure? Yes!", {("What", 0, 4), ("What?", 0, 5), ("Sure?", 11, 16)}),
+    ("Ok  any news?", {("any news?", 4, 13)}),  # two spaces: a space token
+    ("Got it\nany news?", {("any news?", 7, 16)}),
+    ("Yes. @amy @bob ok?", {("ok?", 15, 18)}),
+    ("@bob ?", set()),  # nothing but a handle
+]
+
+
+@pytest.mark.parametrize("reply, expected", QUESTIONS)
+def test_questions_run_from_the_sentence_start_to_the_question_mark(nlp, matcher, reply, expected):
+    found = spans(nlp, matcher, reply, dedupe=False)
+    assert {(t, s, e) for code, t, s, e in found if code == "L-QUESTION"} == expected
+
+
+def test_content_words_shared_with_the_context_and_a_signature(nlp, matcher):
+    reply = "We sent the Jacket. Late jackets happen. -Becky"
+    assert spans(nlp, matcher, reply, "the jacket was late, jackets") == {
+        ("R-ANSWER", "We sent", 0, 7),
+        ("R-CONTENT", "Jacket", 12, 18),  # case does not matter
+        ("R-CONTENT", "Late", 20, 24),
+        ("R-CONTENT", "jackets", 25, 32),
+        ("O-IDENTITY", "-Becky", 41, 47),
+    }
+    # "the" is shared too, but a stop word; an empty or missing context shares nothing
+    assert spans(nlp, matcher, "We have the jacket", "the jacket") == {
+        ("R-CONTENT", "jacket", 12, 18)
+    }
+    assert spans(nlp, matcher, "We have the jacket", "") == set()
+    assert spans(nlp, matcher, "We have the jacket", None) == set()
+
+
+def test_matcher_lists_spans_by_start_then_end(nlp, matcher):
+    doc = nlp.tokenizer("@amy Sorry! @bob why? Is it late? ok.")
+    assert [(e.subcode, e.start, e.end) for e in matcher(doc)] == [
+        ("L-EMPATHY", 5, 10),
+        ("L-QUESTION", 17, 21),
+        ("L-QUESTION", 22, 27),
+        ("L-QUESTION", 22, 33),
+    ]

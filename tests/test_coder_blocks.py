@@ -1,0 +1,264 @@
+"""The coder's building blocks without the model: heads, lexical head and featurizer are
+stand-ins whose outputs are written out here, so every expected score, label and span
+below is computed by hand, not by the code under test. (The model-loading tests in
+test_coder.py check the same rules end to end; these run in milliseconds, which is what
+the mutation benchmark needs.)"""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+from cuecoder.coder import Coder, _dedupe
+from cuecoder.cues.evidence import Evidence
+from cuecoder.errors import CuecoderError
+
+LABELS = ("responsiveness", "listening", "openness", "automated")
+
+
+class Head:
+    """An ONNX head stand-in: the probability of label ``column`` is that column of X."""
+
+    def __init__(self, column: int, kind: str = "tensor(float)") -> None:
+        self.column, self.kind, self.seen = column, kind, []
+
+    def get_inputs(self):
+        return [SimpleNamespace(name="features", type=self.kind)]
+
+    def run(self, outputs, feed):
+        assert outputs == ["probabilities"]
+        (x,) = feed.values()
+        self.seen.append(x.dtype)
+        p = x[:, self.column].astype(np.float64)
+        return [np.column_stack([1 - p, p])]
+
+
+class Lexical:
+    """A lexical head stand-in with its labels in another order than the coder's."""
+
+    labels = ("automated", "openness", "listening", "responsiveness")
+
+    def __init__(self, table: np.ndarray) -> None:
+        self.table, self.texts = table, []
+
+    def predict_proba(self, texts):
+        self.texts.append(list(texts))
+        return self.table[: len(texts)]
+
+
+class Featurizer:
+    """Design matrix and evidence given by the test; records what it was asked."""
+
+    def __init__(self, X: np.ndarray, evidence, truncated) -> None:
+        self.X, self.evidence, self.truncated = X, evidence, np.asarray(truncated)
+        self.calls: dict = {}
+
+    def tokenize(self, texts):
+        self.calls["texts"] = list(texts)
+        return [f"doc:{t}" for t in texts]
+
+    def tokenize_optional(self, texts):
+        self.calls["contexts"] = list(texts)
+        return [None if t is None else f"ctx:{t}" for t in texts]
+
+    def transform(self, docs, context_docs, batch_size):
+        self.calls["transform"] = (list(docs), list(context_docs), batch_size)
+        return self.X, self.evidence, self.truncated
+
+
+def make_coder(
+    thresholds=None, blend=None, lexical=None, corpus_model=None, featurizer=None, kinds=None
+) -> Coder:
+    """A Coder whose parts are the stand-ins above (no model folder is read)."""
+    coder = Coder.__new__(Coder)
+    coder.labels = LABELS
+    coder.thresholds = thresholds or {
+        "responsiveness": 0.5,
+        "listening": 0.25,
+        "openness": 0.75,
+        "automated": 0.375,
+    }
+    coder.meta = {"name": "stand-in", "lexical": {"blend": blend or {}}}
+    coder.lexical = lexical
+    coder.corpus_model = corpus_model
+    coder.featurizer = featurizer
+    kinds = kinds or ["tensor(float)"] * 4
+    coder.heads = {label: Head(j, kinds[j]) for j, label in enumerate(LABELS)}
+    return coder
+
+
+# -- _dedupe -----------------------------------------------------------------------------
+
+
+def ev(subcode: str, start: int, end: int) -> Evidence:
+    return Evidence(subcode, start, end, f"{start}-{end}")
+
+
+def test_dedupe_drops_spans_nested_in_a_longer_span_of_the_same_subcode():
+    spans = [
+        ev("L-QUESTION", 4, 10),  # ends where the longer one ends: nested
+        ev("L-QUESTION", 0, 10),
+        ev("L-QUESTION", 0, 3),  # starts where the longer one starts: nested
+        ev("L-QUESTION", 2, 6),  # strictly inside
+        ev("L-QUESTION", 0, 10),  # the same span twice
+        ev("L-EMPATHY", 2, 6),  # another sub-code: kept
+        ev("L-QUESTION", 8, 14),  # overlaps, not nested: kept
+        ev("L-QUESTION", 10, 12),  # starts at the end of (0, 10), inside (8, 14): nested
+        ev("L-QUESTION", 14, 16),  # after: kept
+    ]
+    assert _dedupe(spans) == [
+        ev("L-QUESTION", 0, 10),
+        ev("L-EMPATHY", 2, 6),
+        ev("L-QUESTION", 8, 14),
+        ev("L-QUESTION", 14, 16),
+    ]
+
+
+def test_dedupe_keeps_the_longer_of_two_spans_that_start_together_in_start_order():
+    spans = [ev("R-CONTENT", 7, 9), ev("R-CONTENT", 3, 5), ev("R-CONTENT", 3, 8)]
+    assert _dedupe(spans) == [ev("R-CONTENT", 3, 8), ev("R-CONTENT", 7, 9)]
+    assert _dedupe(iter([])) == []
+
+
+# -- threshold ---------------------------------------------------------------------------
+
+
+def test_threshold_of_a_label_and_of_the_corpus_combination():
+    coder = make_coder(corpus_model={"threshold": "0.4"})
+    assert coder.threshold("listening") == 0.25
+    assert coder.threshold("automated_corpus") == 0.4
+    assert isinstance(coder.threshold("automated_corpus"), float)
+    with pytest.raises(CuecoderError, match=r"Unknown value 'loyalty' for 'label'.*'automated'"):
+        coder.threshold("loyalty")
+
+
+def test_without_a_corpus_combination_automated_corpus_has_no_threshold():
+    with pytest.raises(CuecoderError, match="Unknown value 'automated_corpus' for 'label'"):
+        make_coder().threshold("automated_corpus")
+
+
+# -- blend -------------------------------------------------------------------------------
+
+PROBS = np.array([[0.2, 0.4, 0.6, 0.8], [1.0, 0.0, 0.5, 0.1]])
+#: lexical probabilities in the lexical head's order: automated, openness, listening, resp.
+LEXICAL = np.array([[0.9, 0.7, 0.3, 0.6], [0.0, 0.1, 1.0, 0.2]])
+
+
+def test_blend_mixes_each_label_with_its_lexical_column_by_its_weight():
+    lexical = Lexical(LEXICAL)
+    # openness weight 0: unchanged; automated has no weight: unchanged
+    coder = make_coder(
+        blend={"responsiveness": 0.25, "listening": "0.5", "openness": 0.0}, lexical=lexical
+    )
+    probs = PROBS.copy()
+    out = coder.blend(probs, ["a", "b"])
+    expected = np.array(
+        [
+            [0.75 * 0.2 + 0.25 * 0.6, 0.5 * 0.4 + 0.5 * 0.3, 0.6, 0.8],
+            [0.75 * 1.0 + 0.25 * 0.2, 0.5 * 0.0 + 0.5 * 1.0, 0.5, 0.1],
+        ]
+    )
+    np.testing.assert_allclose(out, expected, rtol=0, atol=1e-12)
+    np.testing.assert_array_equal(probs, PROBS)  # the input is not changed
+    assert lexical.texts == [["a", "b"]]
+
+
+def test_blend_with_full_weight_is_the_lexical_head():
+    coder = make_coder(blend={"automated": 1, "openness": 1}, lexical=Lexical(LEXICAL))
+    out = coder.blend(PROBS.copy(), ["a", "b"])
+    np.testing.assert_allclose(out[:, 3], [0.9, 0.0], atol=1e-12)
+    np.testing.assert_allclose(out[:, 2], [0.7, 0.1], atol=1e-12)
+    np.testing.assert_allclose(out[:, :2], PROBS[:, :2], atol=1e-12)
+
+
+def test_blend_without_a_lexical_head_or_without_texts_is_the_identity():
+    probs = PROBS.copy()
+    np.testing.assert_array_equal(make_coder().blend(probs, ["a", "b"]), PROBS)
+    lexical = Lexical(LEXICAL)
+    coder = make_coder(blend={"responsiveness": 0.5}, lexical=lexical)
+    empty = np.zeros((0, 4))
+    assert coder.blend(empty, []).shape == (0, 4)
+    assert lexical.texts == []  # not asked
+
+
+# -- _score_rows -------------------------------------------------------------------------
+
+#: columns = the heads' probabilities (float32-exact, so a score can sit on a threshold)
+X = np.array(
+    [
+        [0.5, 0.25, 0.75, 0.375],  # every score equal to its threshold: every label True
+        [0.4375, 0.1875, 0.6875, 0.3125],  # every score below its threshold: none
+        [0.875, 0.0, 0.0, 0.0],  # responsiveness only
+    ],
+    dtype=np.float32,
+)
+EVIDENCE = [
+    [ev("R-ADDRESS", 3, 8), ev("L-QUESTION", 10, 20), ev("L-QUESTION", 12, 20)],
+    [ev("R-CONTENT", 0, 4), ev("O-IDENTITY", 30, 33), ev("A-TEMPLATE", 5, 9)],
+    [ev("R-CONTENT", 0, 4), ev("L-EMPATHY", 6, 10), ev("O-IDENTITY", 12, 15)],
+]
+
+
+def test_score_rows_labels_at_or_above_the_threshold_and_shows_the_evidence_of_true_labels():
+    featurizer = Featurizer(X, EVIDENCE, [False, True, False])
+    coder = make_coder(featurizer=featurizer, kinds=["tensor(float)", "tensor(double)"] * 2)
+    probs, labels, shown, truncated = coder._score_rows(["r0", "r1", "r2"], ["c0", None, "c2"], 7)
+    np.testing.assert_array_equal(probs, X.astype(np.float64))
+    assert labels.dtype == bool
+    assert labels.tolist() == [
+        [True, True, True, True],
+        [False, False, False, False],
+        [True, False, False, False],
+    ]
+    assert shown == [
+        [  # the nested question is dropped
+            {"subcode": "R-ADDRESS", "start": 3, "end": 8, "text": "3-8"},
+            {"subcode": "L-QUESTION", "start": 10, "end": 20, "text": "10-20"},
+        ],
+        # no label: only the evidence-only sub-code (a signature) is shown
+        [{"subcode": "O-IDENTITY", "start": 30, "end": 33, "text": "30-33"}],
+        [
+            {"subcode": "R-CONTENT", "start": 0, "end": 4, "text": "0-4"},
+            {"subcode": "O-IDENTITY", "start": 12, "end": 15, "text": "12-15"},
+        ],
+    ]
+    assert truncated.tolist() == [False, True, False]
+    assert featurizer.calls == {
+        "texts": ["r0", "r1", "r2"],
+        "contexts": ["c0", None, "c2"],
+        "transform": (["doc:r0", "doc:r1", "doc:r2"], ["ctx:c0", None, "ctx:c2"], 7),
+    }
+    # heads declared as double get float64, the others float32
+    assert [coder.heads[label].seen for label in LABELS] == [
+        [np.float32],
+        [np.float64],
+        [np.float32],
+        [np.float64],
+    ]
+
+
+def test_score_rows_labels_the_blended_score():
+    """A head below its threshold that the lexical head lifts above it is labelled, and
+    the other way round; the lexical head reads the reply texts."""
+    x = np.array([[0.375, 0.5, 0.0, 0.0]], dtype=np.float32)
+    lexical = Lexical(np.array([[0.0, 0.0, 0.0, 0.875]]))  # responsiveness .875, listening 0
+    featurizer = Featurizer(x, [[]], [False])
+    coder = make_coder(
+        blend={"responsiveness": 0.5, "listening": 0.75}, lexical=lexical, featurizer=featurizer
+    )
+    probs, labels, shown, _ = coder._score_rows(["only reply"], [None], 1)
+    # .5 * .375 + .5 * .875 = .625 >= .5; .25 * .5 + .75 * 0 = .125 < .25
+    np.testing.assert_allclose(probs[0], [0.625, 0.125, 0.0, 0.0], atol=1e-12)
+    assert labels.tolist() == [[True, False, False, False]]
+    assert shown == [[]]
+    assert lexical.texts == [["only reply"]]
+
+
+def test_score_rows_of_no_reply():
+    featurizer = Featurizer(np.zeros((0, 4), np.float32), [], [])
+    probs, labels, shown, truncated = make_coder(featurizer=featurizer)._score_rows([], [], 1)
+    assert probs.shape == (0, 4)
+    assert labels.shape == (0, 4) and labels.dtype == bool
+    assert shown == [] and len(truncated) == 0
