@@ -57,11 +57,17 @@ GROUPS: dict[str, tuple[list[str], list[str]]] = {
 
 #: group -> mutants to run (fnmatch patterns of mutmut's names), where not all of them:
 #: the scorer group runs the functions that turn head outputs into scores, labels and
-#: evidence spans (the rest of coder.py loads models, routes languages and builds the
-#: table: covered by test_coder.py, which runs the model)
+#: evidence spans, with the input cleaning, routing and blanking around them (the rest of
+#: coder.py loads models and builds the table in ``score``: covered by test_coder.py,
+#: which runs the model)
 ONLY: dict[str, list[str]] = {
     "scorer": [
+        "cuecoder.coder.x__as_text__mutmut_*",
+        "cuecoder.coder.x__bounded__mutmut_*",
         "cuecoder.coder.x__dedupe__mutmut_*",
+        "cuecoder.coder.x_blank_unsupported__mutmut_*",
+        "cuecoder.coder.xǁCoderǁroute__mutmut_*",
+        "cuecoder.coder.xǁCoderǁpredict_proba__mutmut_*",
         "cuecoder.coder.xǁCoderǁblend__mutmut_*",
         "cuecoder.coder.xǁCoderǁthreshold__mutmut_*",
         "cuecoder.coder.xǁCoderǁ_score_rows__mutmut_*",

@@ -262,3 +262,68 @@ def test_score_rows_of_no_reply():
     assert probs.shape == (0, 4)
     assert labels.shape == (0, 4) and labels.dtype == bool
     assert shown == [] and len(truncated) == 0
+
+
+# -- input cleaning, routing, unsupported languages ----------------------------------------
+
+
+def test_replies_are_text_or_missing():
+    from cuecoder.coder import _as_text
+
+    assert [_as_text(v) for v in ["ok", " ok ", "", " \n", None, 3, float("nan")]] == [
+        "ok",
+        " ok ",
+        None,
+        None,
+        None,
+        None,
+        None,
+    ]
+
+
+def test_long_replies_are_cut_at_4096_characters_and_lone_surrogates_repaired():
+    from cuecoder.coder import MAX_TEXT_CHARS, _bounded
+
+    assert MAX_TEXT_CHARS == 4096
+    assert _bounded(None) == (None, False, False)
+    assert _bounded("a" * 4096) == ("a" * 4096, False, False)
+    assert _bounded("a" * 4096 + "b") == ("a" * 4096, True, False)
+    assert _bounded("cut \ud83d here") == ("cut \ufffd here", False, True)
+    # the cut comes first: a surrogate beyond the limit is gone, not repaired
+    assert _bounded("a" * 4096 + "\ud83d") == ("a" * 4096, True, False)
+
+
+def test_each_reply_goes_to_the_model_of_its_language():
+    english, chinese = make_coder(), make_coder()
+    english.routes = {"en": english, "zh": chinese}
+    languages = ["en", "zh", "und", "fr"]
+    assert english.route(languages) == [english, chinese, english, None]
+    assert english.route(languages, "any") == [english, chinese, english, english]
+    with pytest.raises(CuecoderError, match="Unknown value 'all' for 'languages'"):
+        english.route(languages, "all")
+
+
+def test_unscored_replies_in_an_unsupported_language_get_missing_labels():
+    import pandas as pd
+
+    from cuecoder.coder import blank_unsupported
+
+    table = pd.DataFrame(
+        {
+            "openness": [0.9, np.nan, 0.2, np.nan],
+            "openness_label": [True, False, False, False],
+            "automated": [0.1, np.nan, 0.7, np.nan],
+            "automated_label": [False, False, True, False],
+            "empty": [False, False, False, True],
+            "unsupported_language": [False, True, True, False],
+        }
+    )
+    out = blank_unsupported(table.copy())
+    # row 1: not read by any model; row 2 scored anyway (languages="any"); row 3 empty
+    for column, expected in [
+        ("openness_label", [True, pd.NA, False, False]),
+        ("automated_label", [False, pd.NA, True, False]),
+    ]:
+        assert str(out[column].dtype) == "boolean"
+        assert out[column].tolist() == expected
+    pd.testing.assert_frame_equal(out[["openness", "automated"]], table[["openness", "automated"]])

@@ -11,7 +11,7 @@ import pytest
 
 from cuecoder.coder import _dedupe
 from cuecoder.cues.evidence import EvidenceMatcher
-from cuecoder.model.folder import DEFAULT_MODEL
+from cuecoder.model.folder import CHINESE_MODEL, DEFAULT_MODEL
 from cuecoder.text.tokenizer import shared_nlp
 
 
@@ -66,6 +66,9 @@ def test_spans_are_exactly_where_the_words_are(nlp, matcher, reply, context, exp
 # first three tokens; only the first greeting counts.
 ADDRESS = [
     ("@amy @bob Thanks, Maria! Your parcel left today.", {("Maria", 18, 23)}),
+    ("@amy Hi Maria", {("Maria", 8, 13)}),
+    ("@a @b @c Hi Maria", {("Maria", 12, 17)}),  # three handles, then the greeting
+    ("Thanks, Maria", {("Maria", 8, 13)}),
     ("Thank you Maria, we fixed it.", {("Maria", 10, 15)}),
     ("Thank you, Maria.", {("Maria", 11, 16)}),
     ("Hi you Jo", {("Jo", 7, 9)}),
@@ -138,3 +141,64 @@ def test_matcher_lists_spans_by_start_then_end(nlp, matcher):
         ("L-QUESTION", 22, 27),
         ("L-QUESTION", 22, 33),
     ]
+
+
+# O-IDENTITY from a pattern ("this is", "my name is"): only with a capitalised word after
+IDENTITY = [
+    ("This is Sam from support.", {("This is Sam", 0, 11)}),
+    ("This is great. This is Sam", {("This is Sam", 15, 26)}),  # the second match
+    ("this is sam", set()),
+    ("my name is Sam2", set()),
+    ("Hi! This is", set()),  # nothing after the pattern
+]
+
+
+@pytest.mark.parametrize("reply, expected", IDENTITY)
+def test_an_identity_pattern_needs_a_name_after_it(nlp, matcher, reply, expected):
+    found = {(t, s, e) for code, t, s, e in spans(nlp, matcher, reply) if code == "O-IDENTITY"}
+    assert found == expected
+
+
+def test_text_patterns_are_found_case_blind_at_every_occurrence(nlp, tmp_path):
+    """``text`` rows (literal strings, as in the Chinese tables) match the lower-cased
+    reply anywhere, overlapping occurrences included."""
+    table = tmp_path / "patterns.tsv"
+    table.write_text(
+        "subcode\tkind\tpattern\tprovenance\nA-MARKER\ttext\taa\ttest\nL-ACK\ttext\tGot It\ttest\n",
+        encoding="utf-8",
+    )
+    literal = EvidenceMatcher(nlp, table, DEFAULT_MODEL / "lexicons.tsv")
+    found = spans(nlp, literal, "Aaa, got it? AA", dedupe=False)
+    assert {f for f in found if f[0] != "L-QUESTION"} == {
+        ("A-MARKER", "Aa", 0, 2),
+        ("A-MARKER", "aa", 1, 3),
+        ("A-MARKER", "AA", 13, 15),
+        ("L-ACK", "got it", 5, 11),
+    }
+
+
+@pytest.fixture(scope="module")
+def chinese():
+    language = "zh"
+    zh = shared_nlp(language, "social")
+    tables = CHINESE_MODEL / "patterns.tsv", CHINESE_MODEL / "lexicons.tsv"
+    return zh, EvidenceMatcher(zh, *tables)
+
+
+def test_chinese_spans(chinese):
+    """Address (surname + 女士), answers (text patterns, twice), shared content and the
+    question after the sentence end, at character offsets counted by hand."""
+    zh, matcher = chinese
+    reply = "王女士您好，已为您办理退款。请问还有其他问题吗？"
+    assert spans(zh, matcher, reply, "我的退款还没到账", dedupe=False) == {
+        ("R-ADDRESS", "王女士", 0, 3),
+        ("R-ANSWER", "已为您", 6, 9),
+        ("R-ANSWER", "为您办理", 7, 11),
+        ("R-CONTENT", "退款", 11, 13),
+        ("L-QUESTION", "请问", 14, 16),
+        ("L-QUESTION", "请问还有其他问题吗？", 14, 24),
+    }
+    assert spans(zh, matcher, "亲，已为您查询，已为您补发。") == {
+        ("R-ANSWER", "已为您", 2, 5),
+        ("R-ANSWER", "已为您", 8, 11),
+    }
