@@ -88,15 +88,19 @@ for name in sys.argv[1:]:
 """
 
 
-def run(group: str, out: Path, children: int = 2, keep: Path | None = None) -> Counter:
+def run(
+    group: str, out: Path, children: int = 2, keep: Path | None = None, rerun: bool = False
+) -> Counter:
     modules, tests = GROUPS[group]
+    # ``rerun``: only the survivors listed in docs/mutation/<group>.txt by the last run
+    names = survivors_of(out / f"{group}.txt") if rerun else ONLY.get(group, [])
     with tempfile.TemporaryDirectory() as tmp:
         # with ``keep``, the clone and mutmut's results stay there: a run that stops is
         # resumed by running the same command again (mutmut skips mutants it has results for)
         base = keep / group if keep else Path(tmp)
         work = base / ROOT.name
         if work.exists():
-            return _collect(group, work, out, children)
+            return _collect(group, work, out, children, names)
         base.mkdir(parents=True, exist_ok=True)
         subprocess.run(["git", "clone", "-q", str(ROOT), str(work)], check=True)
         shared = ROOT.parent / "shared"
@@ -110,13 +114,19 @@ def run(group: str, out: Path, children: int = 2, keep: Path | None = None) -> C
         ).replace("'", '"')
         with open(work / "pyproject.toml", "a", encoding="utf-8") as fh:
             fh.write(config)
-        return _collect(group, work, out, children)
+        return _collect(group, work, out, children, names)
 
 
-def _collect(group: str, work: Path, out: Path, children: int) -> Counter:
+def survivors_of(path: Path) -> list[str]:
+    """Mutant names of a survivors file (``## <name>`` headers)."""
+    text = path.read_text(encoding="utf-8")
+    return [line[3:].split(":")[0].strip() for line in text.splitlines() if line.startswith("## ")]
+
+
+def _collect(group: str, work: Path, out: Path, children: int, names: list[str]) -> Counter:
     """Run (or resume) mutmut in ``work``, then count its results and write the survivors."""
     subprocess.run(
-        ["mutmut", "run", "--max-children", str(children), *ONLY.get(group, [])],
+        ["mutmut", "run", "--max-children", str(children), *names],
         cwd=work,
         check=False,
         stdout=subprocess.DEVNULL,
@@ -155,12 +165,18 @@ def main() -> None:
     parser.add_argument(
         "--keep", type=Path, help="keep the clone here and resume from it (a checkpoint)"
     )
+    parser.add_argument(
+        "--rerun",
+        action="store_true",
+        help="run only the survivors in docs/mutation/<group>.txt (after new tests); the "
+        "counts are then of those mutants only",
+    )
     args = parser.parse_args()
     if shutil.which("mutmut") is None:
         sys.exit("mutmut is not installed: pip install mutmut")
     print("| module | killed | survived | other | score |\n| --- | --- | --- | --- | --- |")
     for group in args.groups:
-        counts = run(group, ROOT / "docs" / "mutation", args.children, args.keep)
+        counts = run(group, ROOT / "docs" / "mutation", args.children, args.keep, args.rerun)
         for module in sorted({m for m, _ in counts}):
             killed, survived = counts[(module, "killed")], counts[(module, "survived")]
             total = sum(v for (m, _), v in counts.items() if m == module)

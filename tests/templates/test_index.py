@@ -377,3 +377,226 @@ def test_an_empty_entry_does_not_stop_the_chunk():
     assert row["size"] == 2 and row["example_ids"] == ["a"]  # one distinct text: first id
     plain = TemplateIndex().add([None, "x y z", BASE, BASE]).finalize()
     assert plain.n_replies == 3 and plain.templates()["example_ids"].iloc[0] == [2]
+
+
+# -- from the surviving mutants of benchmarks/mutation.py (docs/mutation.md) -------------
+
+
+def test_the_recipient_sketch_is_exact_up_to_the_cap_then_keeps_the_smallest_hashes():
+    from cuecoder.templates.index import HASH_SPACE, _Recipients
+
+    quarter = int(HASH_SPACE) // 4
+    sketch = _Recipients()
+    for h in (5, 4, 3, 2):  # 2 * cap: kept whole
+        sketch.add(h, cap=2)
+    assert sketch.hashes == {2, 3, 4, 5} and not sketch.trimmed
+    sketch.add(1, cap=2)  # beyond 2 * cap: the cap smallest
+    assert sketch.hashes == {1, 2} and sketch.trimmed
+    exact = _Recipients([1, 2, 3])
+    exact.trim(3)  # at the cap: nothing to drop, still exact
+    assert exact.hashes == {1, 2, 3} and not exact.trimmed
+    assert exact.count(3) == 3
+    # k-minimum values: (k - 1) / (k-th smallest hash / hash space); k = 4, 4th = 1/4
+    kmv = _Recipients([1, 2, 3, quarter])
+    kmv.trimmed = True
+    assert kmv.count(4) == 12  # (4 - 1) / 0.25
+    big = _Recipients([1, 2, 3, quarter, quarter + 1, quarter + 2])  # 6 > cap 4, not trimmed
+    assert big.count(4) == 12 and big.hashes == {1, 2, 3, quarter}
+
+
+def test_merged_sketches_stay_trimmed_and_trim_beyond_twice_the_cap():
+    from cuecoder.templates.index import _Recipients
+
+    a, b = _Recipients([1, 2]), _Recipients([3])
+    a.trimmed = True
+    a.update(b, cap=2)  # 3 hashes <= 2 * cap: kept; trimmed stays
+    assert a.hashes == {1, 2, 3} and a.trimmed
+    c, d = _Recipients([7]), _Recipients([8])
+    d.trimmed = True
+    c.update(d, cap=2)
+    assert c.trimmed
+    e = _Recipients([1, 2])
+    e.update(_Recipients([3, 4]), cap=2)  # exactly 2 * cap
+    assert e.hashes == {1, 2, 3, 4} and not e.trimmed
+    e.update(_Recipients([0]), cap=2)
+    assert e.hashes == {0, 1} and e.trimmed
+
+
+def test_threshold_bounds_defaults_and_seed():
+    from cuecoder.templates.minhash import MinHasher
+
+    for bad in (0.0, 1.5, -0.1):
+        with pytest.raises(CuecoderError, match=r"'threshold' must be in \(0, 1\]"):
+            TemplateIndex(threshold=bad)
+    assert TemplateIndex(threshold=1.0).threshold == 1.0
+    index = TemplateIndex()
+    assert (index.recipient_cap, index.seed, index.num_perm) == (256, 1, 64)
+    seeded = TemplateIndex(num_perm=32, seed=7)
+    assert (seeded.num_perm, seeded.seed) == (32, 7)
+    np.testing.assert_array_equal(seeded._hasher.a, MinHasher(32, 0.8, 7).a)
+
+
+A_DAY_LATER = BASE + " today"  # 11 words + 1: Jaccard 21 / 23 with BASE
+
+
+def test_a_pair_exactly_at_the_threshold_is_joined_and_found():
+    at = 21 / 23
+    index = TemplateIndex(threshold=at).add([BASE, A_DAY_LATER]).finalize()
+    assert index.lookup([BASE, A_DAY_LATER])["template_size"].tolist() == [2, 2]
+    above = TemplateIndex(threshold=0.92).add([BASE, A_DAY_LATER]).finalize()
+    assert above.lookup([BASE, A_DAY_LATER])["template_size"].tolist() == [1, 1]
+    only_later = TemplateIndex(threshold=at).add([A_DAY_LATER] * 2).finalize()
+    assert only_later.lookup([BASE])["template_size"].tolist() == [2]
+
+
+# BASE with "status" replaced: Jaccard .76 with A_DAY_LATER, and an LSH candidate for it
+REFUND = BASE.replace("status", "refund")
+
+
+def test_lookup_ignores_a_candidate_below_the_threshold():
+    """The candidate below the threshold is not taken when nothing better is found, and
+    does not replace a better one (it has the smaller template id)."""
+    alone = TemplateIndex(threshold=0.9).add([REFUND] * 2).finalize()
+    assert alone.lookup([A_DAY_LATER]).to_dict("list") == {
+        "template_id": [None],
+        "template_size": [1],
+        "template_recipients": [1],
+    }
+    both = TemplateIndex(threshold=0.9).add([BASE] * 2 + [REFUND] * 3).finalize()
+    base_id, refund_id = both.lookup([BASE, REFUND])["template_id"].tolist()
+    assert refund_id < base_id  # what makes the test bite
+    out = both.lookup([A_DAY_LATER])
+    assert out["template_id"].tolist() == [base_id] and out["template_size"].tolist() == [2]
+
+
+def test_lookup_between_equally_similar_templates_takes_the_smaller_id():
+    one, two = BASE + " alpha", BASE + " beta"  # each 21 / 23 with BASE, 21 / 25 together
+    for texts in ([one, one, two, two], [two, two, one, one]):
+        index = TemplateIndex(threshold=0.9).add(texts).finalize()
+        ids = index.lookup([one, two])["template_id"].tolist()
+        assert ids[0] != ids[1]
+        assert index.lookup([BASE])["template_id"].tolist() == [min(ids)]
+
+
+def test_lookup_columns_are_integers_and_missing_accounts_match_missing_accounts():
+    index = TemplateIndex(by="account").add([BASE] * 3).finalize()
+    out = index.lookup([BASE, "something else entirely, about bikes", None])
+    assert out["template_size"].dtype == np.int64
+    assert out["template_recipients"].dtype == np.int64
+    assert out["template_size"].tolist() == [3, 1, 0]
+    rates = index.account_rates()
+    assert rates["account"].tolist() == [None] and rates["replies"].tolist() == [3]
+
+
+def test_send_times_in_mixed_formats_and_missing_ones():
+    times = ["2024-03-05T10:30:00Z", "2024-03-01 09:00", "not a time", None]
+    row = TemplateIndex().add([BASE] * 4, times=times).finalize().templates().iloc[0]
+    assert row["first_seen"] == pd.Timestamp("2024-03-01T09:00:00Z")  # naive read as UTC
+    assert row["last_seen"] == pd.Timestamp("2024-03-05T10:30:00Z")  # the first reply
+    unknown = TemplateIndex().add([BASE] * 2, times=[None, "never"]).finalize().templates()
+    assert unknown["first_seen"].isna().all() and unknown["last_seen"].isna().all()
+
+
+def test_a_missing_float_text_is_empty():
+    index = TemplateIndex().add([np.nan, BASE, float("nan"), BASE]).finalize()
+    assert index.n_replies == 2
+    assert index.lookup([np.nan])["template_size"].tolist() == [0]
+
+
+def test_the_template_text_is_the_same_in_any_order():
+    lower, upper = "hi there, " + BASE, "Hi there, " + BASE  # one key, two cased forms
+    for texts in ([lower, upper], [upper, lower]):
+        table = TemplateIndex().add(texts).finalize().templates()
+        assert table["template"].tolist() == ["Hi there, " + BASE]
+
+
+WORDS = (
+    "so sorry to hear about this, please send us a direct message with your order details "
+    "and we will sort it out quickly"
+)
+
+
+@pytest.mark.parametrize(
+    "texts, template",
+    [
+        # the most frequent key is the base; its extra word varies (the other lacks it)
+        ([BASE, A_DAY_LATER, A_DAY_LATER, A_DAY_LATER], BASE + " {VAR}"),
+        ([A_DAY_LATER, BASE, BASE, BASE], BASE),
+        # a run of varying words, spaces between them, is one {VAR}: first, middle, last
+        (["hello there, " + WORDS, "good morning, " + WORDS], "{VAR}, " + WORDS),
+        (
+            [WORDS, WORDS, WORDS.replace("direct message", "private note")],
+            WORDS.replace("direct message", "{VAR}"),
+        ),
+        ([WORDS + " today.", WORDS + " today.", WORDS + " tomorrow!"], WORDS + " {VAR}"),
+    ],
+)
+def test_words_that_vary_become_one_var(texts, template):
+    assert TemplateIndex().add(texts).finalize().templates()["template"].tolist() == [template]
+
+
+def test_examples_are_the_members_with_the_smallest_text_hashes_in_any_order():
+    from cuecoder.templates.minhash import stable_hash
+
+    texts = [f"@{h} {BASE}" for h in ("ann", "bob", "cat", "dan", "eve")]
+    texts += [f"@{h} {A_DAY_LATER}" for h in ("fay", "gus")]
+    ranked = sorted(texts, key=stable_hash)
+    rng = np.random.default_rng(0)
+    for _ in range(6):
+        order = rng.permutation(len(texts))
+        shuffled = [texts[i] for i in order]
+        row = TemplateIndex(max_examples=3).add(shuffled, ids=order).finalize().templates()
+        assert row["examples"].iloc[0] == ranked[:3]
+        assert row["example_ids"].iloc[0] == [texts.index(t) for t in ranked[:3]]
+
+
+def test_a_cluster_below_min_size_does_not_hide_the_templates_after_it():
+    pairs = [
+        "our billing desk is closed today",
+        "the blue kettle is back in stock",
+        "please restart the app and log in again",
+        "your voucher code works online only",
+        "we have passed this on to the store manager",
+        "the courier collects parcels after noon",
+    ]
+    texts = [BASE] * 3 + [p for p in pairs for _ in range(2)]
+    index = TemplateIndex(min_size=3).add(texts).finalize()
+    pair_ids = TemplateIndex().add(texts).finalize().templates()["template_id"].tolist()
+    table = index.templates()
+    assert table["template"].tolist() == [BASE] and table["size"].tolist() == [3]
+    assert min(pair_ids) < table["template_id"].iloc[0]  # a pair is described first
+
+
+def test_the_account_of_a_template_is_the_one_that_sent_it_most():
+    texts = [BASE] * 5
+    index = TemplateIndex().add(texts, accounts=["a", "b", "b", "c", "c"]).finalize()
+    assert index.templates()["account"].tolist() == ["b"]  # b and c twice: by name
+    index = TemplateIndex().add(texts, accounts=["z", "y", "y", "x", "y"]).finalize()
+    assert index.templates()["account"].tolist() == ["y"]
+
+
+def test_tables_are_numbered_from_zero_and_ties_ordered_by_id():
+    texts = [BASE, BASE, T2, T2, "one more reply, about shoes"]
+    index = TemplateIndex().add(texts, accounts=["b", "b", "a", "a", "c"]).finalize()
+    ids = sorted(index.lookup([BASE, T2])["template_id"])
+    table = index.templates()
+    assert table["template_id"].tolist() == ids  # both of size 2: by id
+    assert list(table.index) == [0, 1]
+    rates = index.account_rates()
+    assert rates["account"].tolist() == ["a", "b", "c"] and list(rates.index) == [0, 1, 2]
+    empty = TemplateIndex().add([]).finalize().account_rates()
+    assert list(empty.columns) == [
+        "account", "replies", "templated", "template_rate", "templates", "top_template_id",
+    ]  # fmt: skip
+    assert empty.empty
+
+
+def test_the_top_template_of_an_account_is_its_most_used_then_the_smaller_id():
+    ids = TemplateIndex().add([BASE, BASE, T2, T2]).finalize().lookup([BASE, T2])
+    by_id = dict(zip(ids["template_id"], [BASE, T2], strict=True))
+    small, large = sorted(by_id)  # the most used has the larger id: order alone won't do
+    texts = [by_id[large], by_id[large], by_id[small], by_id[large], by_id[small]]
+    index = TemplateIndex().add(texts, accounts=["a", "a", "a", "b", "b"]).finalize()
+    rates = index.account_rates().set_index("account")
+    assert rates.loc["a", "top_template_id"] == large  # twice, the other once
+    assert rates.loc["b", "top_template_id"] == small  # once each: the smaller id
