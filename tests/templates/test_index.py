@@ -515,6 +515,18 @@ WORDS = (
     "and we will sort it out quickly"
 )
 
+#: a long reply (the same 71 words twice: 283 tokens with the spaces)
+LONG = " ".join(
+    [
+        "we are so sorry for the trouble with your order and we want to make this right for "
+        "you as soon as we can so please send us a direct message with your order number the "
+        "email address on the account and a short note about what went wrong then our team "
+        "will look into it and get back to you within one working day with a refund or a "
+        "replacement"
+    ]
+    * 2
+)
+
 
 @pytest.mark.parametrize(
     "texts, template",
@@ -529,6 +541,11 @@ WORDS = (
             WORDS.replace("direct message", "{VAR}"),
         ),
         ([WORDS + " today.", WORDS + " today.", WORDS + " tomorrow!"], WORDS + " {VAR}"),
+        # over 200 tokens: difflib's "popular token" heuristic would misalign the copies
+        (
+            [LONG, LONG, LONG.replace("direct message", "private note", 1)],
+            LONG.replace("direct message", "{VAR}", 1),
+        ),
     ],
 )
 def test_words_that_vary_become_one_var(texts, template):
