@@ -95,6 +95,32 @@ RULES += [
     (r"^\s*np\.int64\s*$", r"None", "dtype"),
 ]
 
+# scorer group (coder, cues.evidence)
+RULES += [
+    # spans that start together: ordering by -(end + start) is ordering by -end
+    (r"-\(e\.end - e\.start\)\)\)", r"-\(e\.end \+ e\.start\)\)\)", "same-value"),
+    # np.zeros is float64 without a dtype
+    (r"np\.zeros\(\(len\(X\), len\(self\.labels\)\), dtype=np\.float64\)", r"None\)|, \)", "dtype"),
+    # no reply: column_stack of the (0,)-shaped comparisons is the same (0, labels) bool array
+    (r"^\s*if len\(texts\)\s*$", r"or True", "same-value"),
+    # unsupported_language is a bool column (built from a bool array in Coder.score)
+    (r'table\["unsupported_language"\]\.to_numpy\(dtype=bool\)', r"dtype=None", "dtype"),
+    # pd.array of a bool ndarray is a BooleanArray without being told
+    (
+        r'pd\.array\(.*na_value=False\), dtype="boolean"\)',
+        r"na_value=False\), (dtype=None)?\)",
+        "dtype",
+    ),
+    # None set into a BooleanArray is <NA>
+    (r"values\[mask\] = pd\.NA", r"values\[mask\] = None", "same-value"),
+    # an empty PhraseMatcher finds nothing: calling it or not is the same
+    (r"list\(self\.phrases\(doc\)\) if len\(self\.phrases\) else", r"or True", "same-value"),
+    # R-ADDRESS: the tokens before i are @handles, never greetings, so starting at 0 is the same
+    (r"for j in range\(i, min\(i \+ 3", r"for j in range\(min\(i \+ 3", "same-value"),
+    # L-QUESTION: once first reaches the question token nothing is yielded (first < tok.i)
+    (r"while first < tok\.i and doc\[first\]", r"while first <= tok\.i", "same-value"),
+]
+
 
 def kinds(name, minus, plus, before):
     m, p = " ".join(minus), " ".join(plus)

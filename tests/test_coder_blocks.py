@@ -327,3 +327,46 @@ def test_unscored_replies_in_an_unsupported_language_get_missing_labels():
         assert str(out[column].dtype) == "boolean"
         assert out[column].tolist() == expected
     pd.testing.assert_frame_equal(out[["openness", "automated"]], table[["openness", "automated"]])
+
+
+class Raw:
+    """A head stand-in that returns fixed probabilities, whatever the input."""
+
+    def __init__(self, p) -> None:
+        self.p, self.fed = np.asarray(p, dtype=np.float64), []
+
+    def get_inputs(self):
+        return [SimpleNamespace(name="features", type="tensor(double)")]
+
+    def run(self, outputs, feed):
+        self.fed.append(next(iter(feed.values())))
+        return [np.column_stack([1 - self.p, self.p])]
+
+
+def test_head_probabilities_are_clipped_to_zero_one_and_read_float32_features():
+    coder = make_coder()
+    coder.heads = {label: Raw([-1e-7, 0.25, 1 + 1e-7]) for label in LABELS}
+    X = np.full((3, 2), 0.1)  # float64 features, as a user might pass them
+    out = coder.predict_proba(X)
+    assert out.dtype == np.float64 and out.shape == (3, 4)
+    np.testing.assert_array_equal(out[:, 0], [0.0, 0.25, 1.0])
+    fed = coder.heads["openness"].fed[0]
+    # a double head gets the features rounded to float32 first, as the scorer's are
+    assert fed.dtype == np.float64 and fed[0, 0] == float(np.float32(0.1)) != 0.1
+    assert coder.predict_proba(np.zeros((0, 2))).shape == (0, 4)
+
+
+def test_a_missing_label_of_a_scored_reply_becomes_false():
+    import pandas as pd
+
+    from cuecoder.coder import blank_unsupported
+
+    table = pd.DataFrame(
+        {
+            "automated": [0.9, np.nan, 0.5],
+            "automated_label": pd.array([pd.NA, pd.NA, pd.NA], dtype="boolean"),
+            "unsupported_language": [False, True, True],
+        }
+    )
+    # row 0 was scored: NA is not a label, it is False; row 2 was scored too
+    assert blank_unsupported(table)["automated_label"].tolist() == [False, pd.NA, False]
