@@ -121,6 +121,89 @@ RULES += [
     (r"while first < tok\.i and doc\[first\]", r"while first <= tok\.i", "same-value"),
 ]
 
+# template index
+RULES += [
+    # flags only tested for truth
+    (r"self\._(timed|final) = False", r"= None", "falsy"),
+    # ``when`` is read only when times were given (``t = when[i] if times is not None``)
+    (r"^\s*when = \[None\] \* n\s*$", r"when = None", "unused"),
+    # an equal cased form replaces itself
+    (r"if cased < self\._cased\[k\]", r"cased <= self\._cased\[k\]", "same-value"),
+    # examples: the list is cut back to max_examples after the insert, and a text whose
+    # hash equals the last one is already in the list (skipped by the all() check)
+    (r"len\(examples\) < self\.max_examples or ehash < examples\[-1\]", r"<= ", "bounded"),
+    # examples, cluster hashes, key hashes are distinct: the first sort key decides alone
+    (
+        r"examples\.sort\(key=lambda e: \(e\[0\], str\(e\[2\]\)\)\)",
+        r"key=None|str\(None\)",
+        "distinct",
+    ),
+    (r"key=lambda e: \(e\[0\], str\(e\[2\]\)\),", r"key=None|str\(None\)", "distinct"),
+    (
+        r"^\s*key=lambda e: \(e\[0\], str\(e\[2\]\)\),\s*\)\[: self\.max_examples\]",
+        r"\)\[: self\.max_examples\]",
+        "distinct",
+    ),
+    (r'np\.argsort\(cluster_hash\[root_ids\], kind="stable"\)', r".", "distinct"),
+    (
+        r"self\._hash\[k\] < self\._hash\[best\]",
+        r"self\._hash\[k\] <= self\._hash\[best\]",
+        "distinct",
+    ),
+    # an empty index: no key, no band, no cluster (the shapes differ only when nothing is there)
+    (
+        r"np\.vstack\(self\._bands\) if self\._bands else np\.zeros\(\(0,",
+        r"np\.zeros\(\(1,",
+        "empty-index",
+    ),
+    (
+        r"^\s*else np\.zeros\(\(0, self\._hasher\.bands\), np\.uint64\)",
+        r"np\.zeros\(\(1,",
+        "empty-index",
+    ),
+    (r"for j in range\(bands\.shape\[1\] if n_keys else 0\)", r"or True|else 1\)", "empty-index"),
+    (r"self\._cluster = number\[roots\] if n_keys else", r"or True", "empty-index"),
+    (
+        r"np\.bincount\(self\._cluster, weights=counts, minlength=len\(root_ids\)\)",
+        r"weights=counts, \)",
+        "empty-index",
+    ),
+    # caches: recomputing gives the same shingles / decision / band order
+    (r"^\s*g = grams\.get\(k\)\s*$", r"g = None|grams\.get\(None\)", "cache"),
+    (r"^\s*checked\.add\(pair\)\s*$", r"checked\.add\(None\)", "cache"),
+    (r"^\s*seen\.add\(k\)\s*$", r"seen\.add\(None\)", "cache"),
+    (r'if not hasattr\(self, "_band_sorted"\)', r".", "cache"),
+    # a bucket of one key has no pair to compare
+    (r"if e - s < 2:", r"if e \+ s < 2:", "same-value"),
+    # candidates of a bucket in another order: the best is the most similar, then the
+    # smallest key hash, whatever the order (buckets below MAX_BUCKET)
+    (r'np\.argsort\(bands\[:, j\], kind="stable"\)', r".", "order-free"),
+    (r'np\.searchsorted\(values, query\[j\], "left"\)', r"query\[j\], \)", "same-value"),
+    # lookup: the dict is the fast path; an added key is found by _find too (Jaccard 1,
+    # its own bands)
+    (r"k = self\._index\.get\(stable_hash\(key if self\.by ==", r".", "fast-path"),
+    (
+        r"c = int\(self\._cluster\[k\]\) if k is not None else self\._find",
+        r"and False",
+        "fast-path",
+    ),
+    # template ids are used only for templates; each (account, cluster) is visited once
+    (
+        r'tid = f"t\{int\(self\._cluster_hash\[c\]\):016x\}"\[:13\] if is_template',
+        r"or True",
+        "unused",
+    ),
+    (r"setdefault\(acc, Counter\(\)\)\[tid\] \+= n", r"\[tid\] = n", "same-value"),
+    # the {VAR} marks are tested for truth
+    (r"varies = np\.zeros\(len\(base\), dtype=bool\)", r"dtype=None|, \)", "dtype"),
+    # E401 names the argument
+    (
+        r'_as_list\(accounts, len\(texts\), "accounts"\)',
+        r'None\)|"XXaccountsXX"|"ACCOUNTS"',
+        "message",
+    ),
+]
+
 
 def kinds(name, minus, plus, before):
     m, p = " ".join(minus), " ".join(plus)
