@@ -194,6 +194,15 @@ RULES += [
         "unused",
     ),
     (r"setdefault\(acc, Counter\(\)\)\[tid\] \+= n", r"\[tid\] = n", "same-value"),
+    # autojunk is tested for truth: None is False
+    (r"SequenceMatcher\(None, base, other, autojunk=False\)", r"autojunk=None\)", "falsy"),
+    # an account's templates are counted in cluster order, which is template-id order, and
+    # sorted() is stable: ties on the count stay in id order either way
+    (
+        r"sorted\(used\.items\(\), key=lambda kv: \(-kv\[1\], kv\[0\]\)\)",
+        r"\(-kv\[1\], kv\[1\]\)",
+        "distinct",
+    ),
     # the {VAR} marks are tested for truth
     (r"varies = np\.zeros\(len\(base\), dtype=bool\)", r"dtype=None|, \)", "dtype"),
     # E401 names the argument

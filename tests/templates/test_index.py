@@ -470,7 +470,8 @@ def test_lookup_ignores_a_candidate_below_the_threshold():
 
 
 def test_lookup_between_equally_similar_templates_takes_the_smaller_id():
-    one, two = BASE + " alpha", BASE + " beta"  # each 21 / 23 with BASE, 21 / 25 together
+    # each 21 / 23 with BASE, 21 / 25 together; the smaller id is not the last candidate
+    one, two = BASE + " today", BASE + " now"
     for texts in ([one, one, two, two], [two, two, one, one]):
         index = TemplateIndex(threshold=0.9).add(texts).finalize()
         ids = index.lookup([one, two])["template_id"].tolist()
@@ -541,6 +542,13 @@ LONG = " ".join(
             WORDS.replace("direct message", "{VAR}"),
         ),
         ([WORDS + " today.", WORDS + " today.", WORDS + " tomorrow!"], WORDS + " {VAR}"),
+        # words and punctuation that vary, then the rest of the reply
+        (["thank you. " + WORDS, "thank you. " + WORDS, "thanks! " + WORDS], "{VAR} " + WORDS),
+        # a template whose second token is not a space
+        (
+            ["hi, " + WORDS, "hi, " + WORDS, "hi, " + WORDS.replace("direct message", "x y")],
+            "hi, " + WORDS.replace("direct message", "{VAR}"),
+        ),
         # over 200 tokens: difflib's "popular token" heuristic would misalign the copies
         (
             [LONG, LONG, LONG.replace("direct message", "private note", 1)],
@@ -565,6 +573,18 @@ def test_examples_are_the_members_with_the_smallest_text_hashes_in_any_order():
         row = TemplateIndex(max_examples=3).add(shuffled, ids=order).finalize().templates()
         assert row["examples"].iloc[0] == ranked[:3]
         assert row["example_ids"].iloc[0] == [texts.index(t) for t in ranked[:3]]
+
+
+def test_the_examples_of_one_text_are_its_smallest_hashes_in_any_order():
+    from cuecoder.templates.minhash import stable_hash
+
+    texts = [f"@{h} {BASE}" for h in ("ann", "bob", "cat", "dan", "eve", "fay", "gus", "hal")]
+    ranked = sorted(texts, key=stable_hash)[:3]
+    rng = np.random.default_rng(1)
+    for _ in range(8):
+        shuffled = [texts[i] for i in rng.permutation(len(texts))]
+        row = TemplateIndex(max_examples=3).add(shuffled).finalize().templates().iloc[0]
+        assert row["examples"] == ranked
 
 
 def test_a_cluster_below_min_size_does_not_hide_the_templates_after_it():
@@ -601,6 +621,12 @@ def test_tables_are_numbered_from_zero_and_ties_ordered_by_id():
     assert list(table.index) == [0, 1]
     rates = index.account_rates()
     assert rates["account"].tolist() == ["a", "b", "c"] and list(rates.index) == [0, 1, 2]
+    # the larger template has the larger id: sorting moves it up, the index follows
+    ids = TemplateIndex().add([BASE, BASE, T2, T2]).finalize().lookup([BASE, T2])
+    by_id = dict(zip(ids["template_id"], [BASE, T2], strict=True))
+    small, large = sorted(by_id)
+    table = TemplateIndex().add([by_id[small]] * 2 + [by_id[large]] * 3).finalize().templates()
+    assert table["template_id"].tolist() == [large, small] and list(table.index) == [0, 1]
     empty = TemplateIndex().add([]).finalize().account_rates()
     assert list(empty.columns) == [
         "account", "replies", "templated", "template_rate", "templates", "top_template_id",
