@@ -643,3 +643,79 @@ def test_the_top_template_of_an_account_is_its_most_used_then_the_smaller_id():
     rates = index.account_rates().set_index("account")
     assert rates.loc["a", "top_template_id"] == large  # twice, the other once
     assert rates.loc["b", "top_template_id"] == small  # once each: the smaller id
+
+
+class Bands:
+    """A MinHasher stand-in whose LSH band hashes are set by the test, per key: which keys
+    share a bucket is then known, not left to the hash functions."""
+
+    def __init__(self, table: dict[str, list[int]]) -> None:
+        from cuecoder.templates.index import _key_shingles
+        from cuecoder.templates.normalize import normalize
+
+        self.bands = len(next(iter(table.values())))
+        self.table = {frozenset(_key_shingles(normalize(t))): v for t, v in table.items()}
+
+    def signature(self, grams):
+        return frozenset(grams)
+
+    def band_hashes(self, signature, salt=0):
+        return np.array(self.table[signature], dtype=np.uint64)
+
+
+def by_key_hash(texts):
+    from cuecoder.templates.minhash import stable_hash
+    from cuecoder.templates.normalize import normalize
+
+    return sorted(texts, key=lambda t: stable_hash(normalize(t)))
+
+
+def banded(table, threshold=0.8) -> TemplateIndex:
+    index = TemplateIndex(threshold=threshold)
+    index._hasher = Bands(table)
+    return index
+
+
+# near-duplicates of each other: Jaccard 21 / 25 = .84 for every pair
+NEAR = [f"{BASE} {word}" for word in ("today", "now", "please", "soon")]
+
+
+def test_every_key_of_a_bucket_is_compared_with_its_anchor():
+    """A bucket's later keys are compared even after a pair already checked (a) or a
+    key already joined (b); a key that shares no bucket is never compared (c)."""
+    a, b, c, d = by_key_hash(NEAR)  # the anchor of a bucket is its smallest key hash
+    # (a) band 0: {a, b}; band 1: {a, b, c} -> (a, b) was checked, c is still compared
+    index = banded({a: [1, 2], b: [1, 2], c: [10, 2], d: [11, 12]}).add([a, b, c, d])
+    assert index.finalize().lookup([a, b, c, d])["template_size"].tolist() == [3, 3, 3, 1]
+    # (b) {a, d}, then {b, d}: a and b are joined, never compared; then {a, b, c}
+    table = {a: [1, 20, 3], b: [10, 2, 3], c: [11, 21, 3], d: [1, 2, 30]}
+    index = banded(table).add([a, b, c, d]).finalize()
+    assert index.lookup([a, b, c, d])["template_size"].tolist() == [4, 4, 4, 4]
+    # (c) c and d share no bucket with a or b: similar as they are, they stay apart
+    table = {a: [5, 6], b: [5, 6], c: [1, 2], d: [7, 8]}
+    index = banded(table).add([a, b, c, d]).finalize()
+    assert index.lookup([a, b, c, d])["template_size"].tolist() == [2, 2, 1, 1]
+
+
+def test_lookup_looks_past_a_candidate_it_has_seen():
+    far = "something else entirely, about our bikes and the spring sale"
+    near, query = NEAR[0], NEAR[0] + " again"  # Jaccard 23 / 25
+    # far comes first in both bands; near only in the second
+    table = {far: [1, 2], near: [9, 2], query: [1, 2]}
+    index = banded(table).add([far, far, near, near]).finalize()
+    assert index.lookup([query])["template_size"].tolist() == [2]
+    assert (
+        index.lookup([query])["template_id"].iloc[0] == index.lookup([near])["template_id"].iloc[0]
+    )
+
+
+def test_with_min_size_one_every_reply_is_a_template_in_every_table():
+    """lookup gave a reply seen once a template id, account_rates counted it, but
+    templates() had no row for it (fixed)."""
+    once, twice = "a reply seen once only here", "another reply, sent twice"
+    index = TemplateIndex(min_size=1).add([once, twice, twice]).finalize()
+    ids = index.lookup([once, twice])["template_id"].tolist()
+    table = index.templates()
+    assert sorted(table["template_id"]) == sorted(ids)
+    assert table.set_index("template_id").loc[ids[0], ["size", "recipients"]].tolist() == [1, 1]
+    assert index.account_rates()["templates"].tolist() == [2]
