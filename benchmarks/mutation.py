@@ -57,15 +57,21 @@ GROUPS: dict[str, tuple[list[str], list[str]]] = {
 
 #: group -> mutants to run (fnmatch patterns of mutmut's names), where not all of them:
 #: the scorer group runs the functions that turn head outputs into scores, labels and
-#: evidence spans, with the input cleaning, routing and blanking around them (the rest of
-#: coder.py loads models and builds the table in ``score``: covered by test_coder.py,
-#: which runs the model)
+#: evidence spans, with the featurizer (around a stand-in encoder), input cleaning,
+#: routing and blanking (the rest of coder.py loads models and builds the table in
+#: ``score``: covered by test_coder.py, which runs the model; the rest of evidence.py
+#: reads the pattern tables)
 ONLY: dict[str, list[str]] = {
     "scorer": [
         "cuecoder.coder.x__as_text__mutmut_*",
         "cuecoder.coder.x__bounded__mutmut_*",
         "cuecoder.coder.x__dedupe__mutmut_*",
         "cuecoder.coder.x_blank_unsupported__mutmut_*",
+        "cuecoder.coder.xǁFeaturizerǁ__init____mutmut_*",
+        "cuecoder.coder.xǁFeaturizerǁtokenize__mutmut_*",
+        "cuecoder.coder.xǁFeaturizerǁtokenize_optional__mutmut_*",
+        "cuecoder.coder.xǁFeaturizerǁtransform__mutmut_*",
+        "cuecoder.coder.xǁCoderǁfeatures__mutmut_*",
         "cuecoder.coder.xǁCoderǁroute__mutmut_*",
         "cuecoder.coder.xǁCoderǁpredict_proba__mutmut_*",
         "cuecoder.coder.xǁCoderǁblend__mutmut_*",
@@ -73,6 +79,10 @@ ONLY: dict[str, list[str]] = {
         "cuecoder.coder.xǁCoderǁ_score_rows__mutmut_*",
         "cuecoder.cues.evidence.xǁEvidenceMatcherǁ__call____mutmut_*",
         "cuecoder.cues.evidence.xǁEvidenceMatcherǁ_computed__mutmut_*",
+        "cuecoder.cues.evidence.xǁEvidenceMatcherǁ_computed_chinese__mutmut_*",
+        "cuecoder.cues.evidence.xǁEvidenceǁas_dict__mutmut_*",
+        "cuecoder.cues.evidence.x_is_content_token__mutmut_*",
+        "cuecoder.cues.evidence.x_content_words__mutmut_*",
         "cuecoder.cues.evidence.x__questions__mutmut_*",
         "cuecoder.cues.evidence.x__shared_content__mutmut_*",
     ],

@@ -64,7 +64,8 @@ class Featurizer:
         return [None if t is None else f"ctx:{t}" for t in texts]
 
     def transform(self, docs, context_docs, batch_size):
-        self.calls["transform"] = (list(docs), list(context_docs), batch_size)
+        ctx = None if context_docs is None else list(context_docs)
+        self.calls["transform"] = (list(docs), ctx, batch_size)
         return self.X, self.evidence, self.truncated
 
 
@@ -370,3 +371,84 @@ def test_a_missing_label_of_a_scored_reply_becomes_false():
     )
     # row 0 was scored: NA is not a label, it is False; row 2 was scored too
     assert blank_unsupported(table)["automated_label"].tolist() == [False, pd.NA, False]
+
+
+# -- the featurizer around a stand-in encoder ------------------------------------------------
+
+
+class Encoder:
+    """An encoder stand-in: row i of the embedding is (i + 1, -(i + 1)); text 1 was cut."""
+
+    def __init__(self) -> None:
+        self.calls = []
+
+    def encode(self, texts, batch_size=1, return_truncated=False):
+        self.calls.append((list(texts), batch_size, return_truncated))
+        n = len(texts)
+        emb = np.column_stack([np.arange(1, n + 1), -np.arange(1, n + 1)]).astype(np.float64)
+        return emb, np.arange(n) == 1
+
+
+@pytest.fixture(scope="module")
+def featurizer():
+    from cuecoder.coder import Featurizer
+    from cuecoder.model.folder import DEFAULT_MODEL
+
+    return Featurizer(
+        Encoder(),
+        DEFAULT_MODEL / "patterns.tsv",
+        DEFAULT_MODEL / "lexicons.tsv",
+        {"rules": "social"},
+    )
+
+
+def test_the_featurizer_tokenizes_with_the_profile_and_skips_missing_contexts(featurizer):
+    assert featurizer.text_profile == {"language": "en", "rules": "social"}
+    docs = featurizer.tokenize(["Hi Maria!", "@amy ok?"])
+    assert [[t.text for t in d] for d in docs] == [["Hi", "Maria", "!"], ["@amy", "ok", "?"]]
+    optional = featurizer.tokenize_optional([None, "late jacket", "  ", 5, "ok"])
+    assert [None if d is None else d.text for d in optional] == [
+        None,
+        "late jacket",
+        None,
+        None,
+        "ok",
+    ]
+
+
+def test_the_design_matrix_is_the_embedding_then_the_codebook_features(featurizer):
+    from cuecoder.cues.features import FEATURE_NAMES, featurize
+
+    replies = ["Hi Maria, sorry the jacket is late! Which size?", "Thanks for waiting."]
+    docs = featurizer.tokenize(replies)
+    ctx = featurizer.tokenize_optional(["my jacket is late", None])
+    featurizer.encoder.calls.clear()
+    X, evidence, truncated = featurizer.transform(docs, ctx, batch_size=4)
+    assert X.dtype == np.float32 and X.shape == (2, 2 + len(FEATURE_NAMES))
+    np.testing.assert_array_equal(X[:, :2], [[1, -1], [2, -2]])
+    matcher, lexicons = featurizer.matcher, featurizer.matcher.lexicons
+    for i in range(2):
+        assert evidence[i] == matcher(docs[i], ctx[i])
+        expected = featurize(docs[i], evidence[i], lexicons, ctx[i]).astype(np.float32)
+        np.testing.assert_array_equal(X[i, 2:], expected)
+    assert [e.subcode for e in evidence[0]].count("R-CONTENT") == 2  # the context was used
+    assert truncated.tolist() == [False, True]
+    assert featurizer.encoder.calls == [(replies, 4, True)]
+    # without contexts: as if every context were missing
+    X2, evidence2, _ = featurizer.transform(docs)
+    assert evidence2 == [matcher(d) for d in docs]
+    assert featurizer.encoder.calls[-1][1] == 1
+
+
+def test_features_tokenize_replies_and_contexts():
+    featurizer = Featurizer(np.zeros((1, 4), np.float32), [[]], [False])
+    coder = make_coder(featurizer=featurizer)
+    assert coder.features(["a reply"], ["its context"], batch_size=3)[0].shape == (1, 4)
+    assert featurizer.calls == {
+        "texts": ["a reply"],
+        "contexts": ["its context"],
+        "transform": (["doc:a reply"], ["ctx:its context"], 3),
+    }
+    featurizer.calls.clear()
+    coder.features(["a reply"])
+    assert "contexts" not in featurizer.calls and featurizer.calls["transform"][1] is None

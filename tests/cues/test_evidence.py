@@ -202,3 +202,63 @@ def test_chinese_spans(chinese):
         ("R-ANSWER", "已为您", 2, 5),
         ("R-ANSWER", "已为您", 8, 11),
     }
+
+
+CHINESE = [
+    # two addresses: a surname with 先生 or 小姐; the name is shared with the message
+    (
+        "李先生，张小姐，您好",
+        "李先生",
+        {
+            ("R-ADDRESS", "李先生", 0, 3),
+            ("R-ADDRESS", "张小姐", 4, 7),
+            ("R-CONTENT", "李先生", 0, 3),
+        },
+    ),
+    # questions start after a clause comma and end at an ASCII or a full-width mark
+    (
+        "好的，请问是哪个型号?还是别的？",
+        "型号不对",
+        {
+            ("L-QUESTION", "请问", 3, 5),
+            ("L-QUESTION", "请问是哪个型号?", 3, 11),
+            ("L-QUESTION", "还是别的？", 11, 16),
+            ("R-CONTENT", "型号", 8, 10),
+        },
+    ),
+    # leading @handles are not part of the question; a #topic# is not content
+    (
+        "@小王 @客服 什么时候发货？",
+        "发货太慢了 #吐槽#",
+        {("L-QUESTION", "什么时候发货？", 8, 15), ("R-CONTENT", "发货", 12, 14)},
+    ),
+]
+
+
+@pytest.mark.parametrize("reply, context, expected", CHINESE)
+def test_chinese_addresses_questions_and_content(chinese, reply, context, expected):
+    zh, matcher = chinese
+    assert spans(zh, matcher, reply, context, dedupe=False) == expected
+
+
+def test_content_tokens(nlp, chinese):
+    from cuecoder.cues.evidence import content_words, is_content_token
+
+    doc = nlp.tokenizer("The jacket is ok, see example.com or @shop #sale")
+    # "the", "see" stop words; "ok" two letters; a domain, a handle, a hashtag not words
+    assert [t.text for t in doc if is_content_token(t)] == ["jacket"]
+    zh, _ = chinese
+    doc = zh.tokenizer("张小姐，您的快递已经到了吗")
+    # 张 and 到 are one character, 已经 a stop word
+    assert [t.text for t in doc if is_content_token(t)] == ["小姐", "快递"]
+    doc = nlp.tokenizer("Jacket jacket JACKET late")
+    assert content_words(doc) == frozenset({"jacket", "late"})
+    assert content_words(doc) is doc.user_data["cuecoder_content"]  # cached on the doc
+
+
+def test_evidence_as_a_dict_and_its_label():
+    from cuecoder.cues.evidence import Evidence
+
+    ev = Evidence("L-QUESTION", 3, 11, "Which size?")
+    assert ev.as_dict() == {"subcode": "L-QUESTION", "start": 3, "end": 11, "text": "Which size?"}
+    assert ev.label == "listening"
