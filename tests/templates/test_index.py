@@ -602,6 +602,12 @@ def test_a_cluster_below_min_size_does_not_hide_the_templates_after_it():
     table = index.templates()
     assert table["template"].tolist() == [BASE] and table["size"].tolist() == [3]
     assert min(pair_ids) < table["template_id"].iloc[0]  # a pair is described first
+    # below min_size a pair has no template id, but its size and recipients are counted
+    assert index.lookup(pairs[:1]).to_dict("list") == {
+        "template_id": [None],
+        "template_size": [2],
+        "template_recipients": [2],
+    }
 
 
 def test_the_account_of_a_template_is_the_one_that_sent_it_most():
