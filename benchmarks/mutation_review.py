@@ -117,6 +117,19 @@ RULES += [
     (r"list\(self\.phrases\(doc\)\) if len\(self\.phrases\) else", r"or True", "same-value"),
     # R-ADDRESS: the tokens before i are @handles, never greetings, so starting at 0 is the same
     (r"for j in range\(i, min\(i \+ 3", r"for j in range\(min\(i \+ 3", "same-value"),
+    # the tokenizer's pipe batch size only groups the work
+    (r"self\.nlp\.tokenizer\.pipe\(texts, batch_size=256\)", r".", "same-value"),
+    # the design matrix is cast to float32 at the end
+    (
+        r"feats = np\.zeros\(\(len\(docs\), len\(FEATURE_NAMES\)\), np\.float32\)",
+        r"None\)|\), \)",
+        "dtype",
+    ),
+    # a token with @, # or [ is not is_alpha, which is tested first
+    (r'not text\.startswith\(\("@", "#", "\["\)\)', r"XX", "same-value"),
+    (r'and not text\.startswith\("@"\)', r"XX@XX", "same-value"),
+    # the content words cached on the doc are recomputed: the same set
+    (r'cached = doc\.user_data\.get\("cuecoder_content"\)', r".", "cache"),
     # L-QUESTION: once first reaches the question token nothing is yielded (first < tok.i)
     (r"while first < tok\.i and doc\[first\]", r"while first <= tok\.i", "same-value"),
 ]

@@ -389,8 +389,9 @@ class Encoder:
         return emb, np.arange(n) == 1
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture()
 def featurizer():
+    """A featurizer per test (its construction is part of what is tested)."""
     from cuecoder.coder import Featurizer
     from cuecoder.model.folder import DEFAULT_MODEL
 
@@ -402,8 +403,21 @@ def featurizer():
     )
 
 
+def test_the_featurizer_reads_its_profile_and_tables(tmp_path):
+    from cuecoder.coder import Featurizer
+    from cuecoder.model.folder import DEFAULT_MODEL
+
+    lexicons = tmp_path / "lexicons.tsv"
+    lexicons.write_text("lexicon\tword\tprovenance\nsecond\tYou\ttest\n", encoding="utf-8")
+    plain = Featurizer(Encoder(), DEFAULT_MODEL / "patterns.tsv", lexicons, {"rules": "none"})
+    assert plain.text_profile == {"language": "en", "rules": "none"}
+    assert [t.text for t in plain.tokenize(["ok #sale"])[0]] == ["ok", "#", "sale"]
+    assert plain.matcher.lexicons == {"second": frozenset({"you"})}
+
+
 def test_the_featurizer_tokenizes_with_the_profile_and_skips_missing_contexts(featurizer):
     assert featurizer.text_profile == {"language": "en", "rules": "social"}
+    assert [t.text for t in featurizer.tokenize(["ok #sale"])[0]] == ["ok", "#sale"]
     docs = featurizer.tokenize(["Hi Maria!", "@amy ok?"])
     assert [[t.text for t in d] for d in docs] == [["Hi", "Maria", "!"], ["@amy", "ok", "?"]]
     optional = featurizer.tokenize_optional([None, "late jacket", "  ", 5, "ok"])
@@ -451,4 +465,5 @@ def test_features_tokenize_replies_and_contexts():
     }
     featurizer.calls.clear()
     coder.features(["a reply"])
-    assert "contexts" not in featurizer.calls and featurizer.calls["transform"][1] is None
+    assert "contexts" not in featurizer.calls
+    assert featurizer.calls["transform"][1:] == (None, 1)  # no contexts, one at a time
