@@ -57,10 +57,10 @@ GROUPS: dict[str, tuple[list[str], list[str]]] = {
 
 #: group -> mutants to run (fnmatch patterns of mutmut's names), where not all of them:
 #: the scorer group runs the functions that turn head outputs into scores, labels and
-#: evidence spans, with the featurizer (around a stand-in encoder), input cleaning,
-#: routing and blanking (the rest of coder.py loads models and builds the table in
-#: ``score``: covered by test_coder.py, which runs the model; the rest of evidence.py
-#: reads the pattern tables)
+#: evidence spans, the table ``score`` builds from them, the featurizer (around a
+#: stand-in encoder), input cleaning, routing and blanking, all tested without the model
+#: (the rest of coder.py loads model folders: covered by test_coder.py, which runs the
+#: model; the rest of evidence.py reads the pattern tables)
 ONLY: dict[str, list[str]] = {
     "scorer": [
         "cuecoder.coder.x__as_text__mutmut_*",
@@ -72,6 +72,9 @@ ONLY: dict[str, list[str]] = {
         "cuecoder.coder.xǁFeaturizerǁtokenize_optional__mutmut_*",
         "cuecoder.coder.xǁFeaturizerǁtransform__mutmut_*",
         "cuecoder.coder.xǁCoderǁfeatures__mutmut_*",
+        "cuecoder.coder.xǁCoderǁscore__mutmut_*",
+        "cuecoder.coder.xǁCoderǁadd_corpus_evidence__mutmut_*",
+        "cuecoder.coder.xǁCoderǁ__repr____mutmut_*",
         "cuecoder.coder.xǁCoderǁroute__mutmut_*",
         "cuecoder.coder.xǁCoderǁpredict_proba__mutmut_*",
         "cuecoder.coder.xǁCoderǁblend__mutmut_*",

@@ -6,6 +6,7 @@ the mutation benchmark needs.)"""
 
 from __future__ import annotations
 
+import warnings
 from types import SimpleNamespace
 
 import numpy as np
@@ -467,3 +468,211 @@ def test_features_tokenize_replies_and_contexts():
     coder.features(["a reply"])
     assert "contexts" not in featurizer.calls
     assert featurizer.calls["transform"][1:] == (None, 1)  # no contexts, one at a time
+
+
+# -- Coder.score from stand-ins ----------------------------------------------------------------
+
+
+class ByText:
+    """A featurizer stand-in whose design-matrix row, evidence and truncation are given per
+    reply text; records what it was asked."""
+
+    def __init__(self, rows: dict, cut=()) -> None:
+        self.rows, self.cut, self.seen = rows, set(cut), []
+
+    def tokenize(self, texts):
+        return list(texts)
+
+    def tokenize_optional(self, texts):
+        return list(texts)
+
+    def transform(self, docs, context_docs, batch_size):
+        self.seen.append((list(docs), list(context_docs), batch_size))
+        X = np.array([self.rows[d][0] for d in docs], dtype=np.float32).reshape(len(docs), 4)
+        return X, [list(self.rows[d][1]) for d in docs], np.array([d in self.cut for d in docs])
+
+
+SORRY = "Hi Maria, so sorry the jacket came late!"
+FIXED = "We fixed the broken zip on your order today."
+CHINESE = "亲，已为您办理退款。"
+GERMAN = "Vielen Dank für Ihre Nachricht, wir melden uns morgen."
+THUMBS = "👍"
+ROWS = {
+    # responsiveness .5 (= its threshold), listening .25 (=), openness 0, automated 0
+    SORRY: ([0.5, 0.25, 0.0, 0.0], [ev("R-ADDRESS", 3, 8), ev("A-TEMPLATE", 0, 2)]),
+    # responsiveness below, listening, openness (= .75) and automated (.5 > .375) above
+    FIXED: ([0.25, 0.5, 0.75, 0.5], [ev("L-QUESTION", 0, 5), ev("O-IDENTITY", 40, 44)]),
+    THUMBS: ([0.0, 0.0, 1.0, 0.0], []),
+    GERMAN: ([1.0, 1.0, 1.0, 1.0], []),
+}
+COLUMNS = [
+    *LABELS,
+    "interactivity",
+    *(f"{c}_label" for c in [*LABELS, "interactivity"]),
+    "evidence",
+    "empty",
+    "truncated",
+    "language",
+    "unsupported_language",
+]
+
+
+def english_coder(rows=ROWS, cut=()) -> Coder:
+    coder = make_coder(featurizer=ByText(rows, cut))
+    coder.routes, coder.paths = {"en": coder}, (None,)
+    coder.encoder = SimpleNamespace(max_tokens=256)
+    return coder
+
+
+def test_score_puts_each_reply_in_its_row_with_composites_and_flags():
+    coder = english_coder()
+    with pytest.warns(UserWarning, match="2 of 4 replies were empty"):
+        table = coder.score([SORRY, "  ", None, FIXED], ["it is late", None, None, "broken zip"])
+    assert list(table.columns) == COLUMNS
+    nan = np.nan
+    np.testing.assert_array_equal(
+        table[[*LABELS, "interactivity"]].to_numpy(),
+        [
+            [0.5, 0.25, 0.0, 0.0, 0.375],
+            [nan] * 5,
+            [nan] * 5,
+            [0.25, 0.5, 0.75, 0.5, 0.375],
+        ],
+    )
+    labels = table[[f"{c}_label" for c in [*LABELS, "interactivity"]]]
+    assert all(str(t) == "boolean" for t in labels.dtypes)
+    assert labels.to_numpy().tolist() == [
+        [True, True, False, False, True],
+        [False] * 5,
+        [False] * 5,
+        [False, True, True, True, True],
+    ]
+    assert table["evidence"].tolist() == [
+        [{"subcode": "R-ADDRESS", "start": 3, "end": 8, "text": "3-8"}],
+        [],
+        [],
+        [
+            {"subcode": "L-QUESTION", "start": 0, "end": 5, "text": "0-5"},
+            {"subcode": "O-IDENTITY", "start": 40, "end": 44, "text": "40-44"},
+        ],
+    ]
+    assert table["empty"].tolist() == [False, True, True, False]
+    assert table["truncated"].tolist() == [False] * 4
+    assert table["language"].tolist() == ["en", "und", "und", "en"]
+    assert table["unsupported_language"].tolist() == [False] * 4
+    assert list(table.index) == [0, 1, 2, 3]
+    # only the replies with text were scored, with their contexts, one call, batch 1
+    assert coder.featurizer.seen == [([SORRY, FIXED], ["it is late", "broken zip"], 1)]
+
+
+def test_score_checks_contexts_and_passes_the_batch_size():
+    import pandas as pd
+
+    coder = english_coder()
+    with pytest.raises(CuecoderError, match="'contexts' has 1 entries but 'replies' has 2"):
+        coder.score([SORRY, FIXED], ["only one"])
+    table = coder.score(pd.Series([FIXED, SORRY], index=[7, 3]), batch_size=5)
+    assert list(table.index) == [0, 1] and table["responsiveness"].tolist() == [0.25, 0.5]
+    assert coder.featurizer.seen[-1] == ([FIXED, SORRY], [None, None], 5)
+
+
+def test_score_cuts_long_replies_and_counts_encoder_truncation():
+    long = "word " * 820  # 4,100 characters: cut at 4,096
+    rows = {**ROWS, long[:4096]: ([0.5, 0.5, 0.5, 0.5], [])}
+    coder = english_coder(rows, cut={FIXED})
+    with pytest.warns(UserWarning) as caught:
+        table = coder.score([long, FIXED, SORRY])
+    messages = [str(w.message) for w in caught]
+    assert any("Of 3 replies, 1 were longer than 4,096 characters" in m for m in messages)
+    assert "[W002] 1 of 3 replies were longer than 256 tokens and were truncated." in messages
+    assert table["truncated"].tolist() == [True, True, False]
+    assert coder.featurizer.seen[-1][0] == [long[:4096], FIXED, SORRY]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # nothing cut, nothing truncated: no warning
+        english_coder().score([SORRY])
+
+
+def test_score_routes_replies_by_language_and_flags_the_rest():
+    english = english_coder()
+    chinese = make_coder(
+        thresholds=dict.fromkeys(LABELS, 0.875),
+        featurizer=ByText(
+            {CHINESE: ([0.75, 0.875, 0.5, 0.25], [ev("R-ADDRESS", 0, 1), ev("L-ACK", 1, 2)])}
+        ),
+    )
+    english.routes = {"en": english, "zh": chinese}
+    replies = [GERMAN, CHINESE, THUMBS, SORRY]
+    with pytest.warns(UserWarning, match=r"1 of 4 replies are in languages no loaded .*de: 1"):
+        table = english.score(replies)
+    assert table["language"].tolist() == ["de", "zh", "und", "en"]
+    assert table["unsupported_language"].tolist() == [True, False, False, False]
+    np.testing.assert_array_equal(
+        table[list(LABELS)].to_numpy()[1:],
+        [[0.75, 0.875, 0.5, 0.25], [0.0, 0.0, 1.0, 0.0], [0.5, 0.25, 0.0, 0.0]],
+    )
+    assert np.isnan(table.loc[0, list(LABELS)].to_numpy(dtype=float)).all()
+    # the German reply has no label; the Chinese one has the Chinese model's thresholds
+    assert table["listening_label"].tolist() == [pd_na(), True, False, True]
+    assert table["responsiveness_label"].tolist() == [pd_na(), False, False, True]
+    assert table["openness_label"].tolist() == [pd_na(), False, True, False]
+    # responsiveness .75 < .875: its address is not shown; listening .875: its ack is
+    assert table["evidence"].tolist()[1] == [
+        {"subcode": "L-ACK", "start": 1, "end": 2, "text": "1-2"}
+    ]
+    assert chinese.featurizer.seen == [([CHINESE], [None], 1)]
+    assert english.featurizer.seen == [([THUMBS, SORRY], [None, None], 1)]
+    # languages="any": the German reply is scored by this model, still flagged
+    with pytest.warns(UserWarning, match="languages='any': 1 of 4 replies .* by 'stand-in'"):
+        anyway = english.score(replies, languages="any")
+    assert anyway["unsupported_language"].tolist() == [True, False, False, False]
+    assert anyway.loc[0, list(LABELS)].tolist() == [1.0, 1.0, 1.0, 1.0]
+    assert bool(anyway.loc[0, "automated_label"]) is True
+
+
+def pd_na():
+    import pandas as pd
+
+    return pd.NA
+
+
+def test_score_with_corpus_evidence_uses_the_replies_as_the_corpus():
+    """The corpus path: the replies (with accounts and recipients) are the template corpus,
+    combined by the model that scored each row."""
+    import json
+
+    import pandas as pd
+
+    from cuecoder.coder import blank_unsupported
+    from cuecoder.model.folder import DEFAULT_MODEL
+    from cuecoder.templates.evidence import add_corpus_evidence, find_templates
+
+    corpus_model = json.loads((DEFAULT_MODEL / "meta.json").read_text())["corpus_evidence"]
+    rows = {**ROWS, FIXED + " x": ([0.25, 0.5, 0.75, 0.25], [])}
+    coder = english_coder(rows)
+    coder.corpus_model = corpus_model
+    replies = [FIXED, FIXED, SORRY, FIXED + " x"]
+    accounts, recipients = ["a", "a", "b", "a"], ["u1", "u2", "u3", "u1"]
+    plain = coder.score(replies)
+    table = coder.score(replies, corpus_evidence=True, accounts=accounts, recipients=recipients)
+    found = find_templates(replies, corpus_model, accounts, recipients)
+    expected = blank_unsupported(add_corpus_evidence(plain, found, corpus_model))
+    pd.testing.assert_frame_equal(table, expected)
+    assert table["template_size"].tolist() == [3, 3, 1, 3]
+    assert table["template_recipients"].tolist() == [2, 2, 1, 2]
+    # two loaded models: each row gets the combination of the model that scored it
+    other = make_coder(featurizer=ByText({CHINESE: ([0.0, 0.0, 0.0, 0.75], [])}))
+    other.corpus_model = None
+    coder.routes, coder.paths = {"en": coder, "zh": other}, (None, None)
+    mixed = [FIXED, FIXED, CHINESE]
+    table = coder.score(mixed, corpus_evidence=True)
+    found = find_templates(mixed, corpus_model)
+    models = [corpus_model, corpus_model, None]
+    expected = blank_unsupported(add_corpus_evidence(coder.score(mixed), found, models))
+    pd.testing.assert_frame_equal(table, expected)
+
+
+def test_repr_names_the_model_and_its_languages():
+    coder = english_coder()
+    coder.meta["version"] = "0.1.0"
+    coder.routes = {"zh": None, "en": coder}
+    assert repr(coder) == "Coder(name='stand-in', version='0.1.0', languages=[en, zh])"
