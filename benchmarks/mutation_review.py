@@ -130,6 +130,24 @@ RULES += [
     (r'and not text\.startswith\("@"\)', r"XX@XX", "same-value"),
     # the content words cached on the doc are recomputed: the same set
     (r'cached = doc\.user_data\.get\("cuecoder_content"\)', r".", "cache"),
+    # with one model folder, route(..., "any") gives this model for every row: the per-row
+    # list holds the same combination, and never None
+    (r'if "language" in table\.columns and len\(self\.paths\) > 1', r" or len|>= 1", "same-value"),
+    (r"c\.corpus_model if c is not None else None", r"or True", "same-value"),
+    # bool arrays built from Python bools
+    (r"cut = np\.array\(\[b\[1\] for b in bounded\], dtype=bool\)", r"dtype=None|\], \)", "dtype"),
+    (r"^\s*dtype=bool,", r"dtype=None,|^\s*\)\s*$", "dtype"),
+    # label columns become nullable booleans in blank_unsupported; composites use any()
+    (
+        r"labels = np\.zeros\(\(len\(texts\), len\(self\.labels\)\), dtype=bool\)",
+        r"None\)|\)\), \)",
+        "dtype",
+    ),
+    # the W120/W121 warning text and where it points
+    (r"found = pd\.Series\(np\.asarray\(language, dtype=object\)", r".", "message"),
+    (r'langs = ", "\.join', r"XX", "message"),
+    (r'models=", "\.join\(sorted\(self\.routes\)\)', r"None|XX", "message"),
+    (r"stacklevel=2", r".", "message"),
     # L-QUESTION: once first reaches the question token nothing is yielded (first < tok.i)
     (r"while first < tok\.i and doc\[first\]", r"while first <= tok\.i", "same-value"),
 ]

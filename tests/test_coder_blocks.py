@@ -676,3 +676,56 @@ def test_repr_names_the_model_and_its_languages():
     coder.meta["version"] = "0.1.0"
     coder.routes = {"zh": None, "en": coder}
     assert repr(coder) == "Coder(name='stand-in', version='0.1.0', languages=[en, zh])"
+
+
+MEGAN = "Hi, Megan!  We love you too!  ^SP"  # fastText unsure (Italian .30, English second)
+
+
+def test_score_prefers_the_languages_of_the_loaded_models_and_skips_a_model_without_text():
+    english = english_coder({**ROWS, MEGAN: ([0.5, 0.5, 0.5, 0.5], [])})
+    chinese = make_coder(featurizer=ByText({CHINESE: ([0.75, 0.875, 0.5, 0.25], [])}))
+    english.routes = {"en": english, "zh": chinese}
+    table = english.score([MEGAN])
+    assert table["language"].tolist() == ["en"] and table["responsiveness"].tolist() == [0.5]
+    # the first model routed (this one, for the empty reply) has no text to score
+    with pytest.warns(UserWarning, match="1 of 2 replies were empty"):
+        table = english.score(["", CHINESE])
+    assert table["automated"].tolist()[1] == 0.25
+
+
+def test_score_with_corpus_evidence_takes_the_index_settings_and_accounts_of_the_model():
+    import json
+
+    from cuecoder.model.folder import DEFAULT_MODEL
+
+    corpus_model = json.loads((DEFAULT_MODEL / "meta.json").read_text())["corpus_evidence"]
+    by_account = {**corpus_model, "index": {**corpus_model["index"], "by": "account"}}
+    rows = {**ROWS, FIXED + " x": ([0.25, 0.5, 0.75, 0.25], [])}
+    coder = english_coder(rows)
+    coder.corpus_model = by_account
+    replies, accounts = [FIXED, FIXED, SORRY, FIXED + " x"], ["a", "b", "b", "a"]
+    table = coder.score(replies, corpus_evidence=True, accounts=accounts)
+    assert table["template_size"].tolist() == [2, 1, 1, 2]  # within each account
+    coder.corpus_model = {**corpus_model, "index": {**corpus_model["index"], "min_size": 4}}
+    table = coder.score(replies, corpus_evidence=True)
+    assert table["template_size"].tolist() == [3, 3, 1, 3]
+    assert table["template_id"].isna().all()  # 3 replies: below min_size 4
+
+
+def test_corpus_evidence_of_a_reply_scored_anyway_uses_this_model():
+    import json
+
+    from cuecoder.model.folder import DEFAULT_MODEL
+    from cuecoder.templates.evidence import combine_automated
+
+    corpus_model = json.loads((DEFAULT_MODEL / "meta.json").read_text())["corpus_evidence"]
+    coder = english_coder({**ROWS, GERMAN: ([0.5, 0.5, 0.5, 0.5], [])})
+    coder.corpus_model = corpus_model
+    other = make_coder(featurizer=ByText({CHINESE: ([0.0, 0.0, 0.0, 0.75], [])}))
+    coder.routes, coder.paths = {"en": coder, "zh": other}, (None, None)
+    with pytest.warns(UserWarning, match="languages='any'"):
+        table = coder.score([GERMAN, CHINESE], corpus_evidence=True, languages="any")
+    # the German reply, read by this model, gets this model's combination, not none
+    expected = combine_automated(np.array([0.5]), np.array([1]), np.array([1]), corpus_model)
+    np.testing.assert_allclose(table["automated_corpus"].iloc[0], expected[0])
+    assert abs(table["automated_corpus"].iloc[0] - 0.5) > 0.01  # combined, not kept
