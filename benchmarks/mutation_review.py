@@ -95,6 +95,155 @@ RULES += [
     (r"^\s*np\.int64\s*$", r"None", "dtype"),
 ]
 
+# scorer group (coder, cues.evidence)
+RULES += [
+    # spans that start together: ordering by -(end + start) is ordering by -end
+    (r"-\(e\.end - e\.start\)\)\)", r"-\(e\.end \+ e\.start\)\)\)", "same-value"),
+    # np.zeros is float64 without a dtype
+    (r"np\.zeros\(\(len\(X\), len\(self\.labels\)\), dtype=np\.float64\)", r"None\)|, \)", "dtype"),
+    # no reply: column_stack of the (0,)-shaped comparisons is the same (0, labels) bool array
+    (r"^\s*if len\(texts\)\s*$", r"or True", "same-value"),
+    # unsupported_language is a bool column (built from a bool array in Coder.score)
+    (r'table\["unsupported_language"\]\.to_numpy\(dtype=bool\)', r"dtype=None", "dtype"),
+    # pd.array of a bool ndarray is a BooleanArray without being told
+    (
+        r'pd\.array\(.*na_value=False\), dtype="boolean"\)',
+        r"na_value=False\), (dtype=None)?\)",
+        "dtype",
+    ),
+    # None set into a BooleanArray is <NA>
+    (r"values\[mask\] = pd\.NA", r"values\[mask\] = None", "same-value"),
+    # an empty PhraseMatcher finds nothing: calling it or not is the same
+    (r"list\(self\.phrases\(doc\)\) if len\(self\.phrases\) else", r"or True", "same-value"),
+    # R-ADDRESS: the tokens before i are @handles, never greetings, so starting at 0 is the same
+    (r"for j in range\(i, min\(i \+ 3", r"for j in range\(min\(i \+ 3", "same-value"),
+    # the tokenizer's pipe batch size only groups the work
+    (r"self\.nlp\.tokenizer\.pipe\(texts, batch_size=256\)", r".", "same-value"),
+    # the design matrix is cast to float32 at the end
+    (
+        r"feats = np\.zeros\(\(len\(docs\), len\(FEATURE_NAMES\)\), np\.float32\)",
+        r"None\)|\), \)",
+        "dtype",
+    ),
+    # a token with @, # or [ is not is_alpha, which is tested first
+    (r'not text\.startswith\(\("@", "#", "\["\)\)', r"XX", "same-value"),
+    (r'and not text\.startswith\("@"\)', r"XX@XX", "same-value"),
+    # the content words cached on the doc are recomputed: the same set
+    (r'cached = doc\.user_data\.get\("cuecoder_content"\)', r".", "cache"),
+    # with one model folder, route(..., "any") gives this model for every row: the per-row
+    # list holds the same combination, and never None
+    (r'if "language" in table\.columns and len\(self\.paths\) > 1', r" or len|>= 1", "same-value"),
+    (r"c\.corpus_model if c is not None else None", r"or True", "same-value"),
+    # bool arrays built from Python bools
+    (r"cut = np\.array\(\[b\[1\] for b in bounded\], dtype=bool\)", r"dtype=None|\], \)", "dtype"),
+    (r"^\s*dtype=bool,", r"dtype=None,|^\s*\)\s*$", "dtype"),
+    # label columns become nullable booleans in blank_unsupported; composites use any()
+    (
+        r"labels = np\.zeros\(\(len\(texts\), len\(self\.labels\)\), dtype=bool\)",
+        r"None\)|\)\), \)",
+        "dtype",
+    ),
+    # the W120/W121 warning text and where it points
+    (r"found = pd\.Series\(np\.asarray\(language, dtype=object\)", r".", "message"),
+    (r'langs = ", "\.join', r"XX", "message"),
+    (r'models=", "\.join\(sorted\(self\.routes\)\)', r"None|XX", "message"),
+    (r"stacklevel=2", r".", "message"),
+    # L-QUESTION: once first reaches the question token nothing is yielded (first < tok.i)
+    (r"while first < tok\.i and doc\[first\]", r"while first <= tok\.i", "same-value"),
+]
+
+# template index
+RULES += [
+    # flags only tested for truth
+    (r"self\._(timed|final) = False", r"= None", "falsy"),
+    # ``when`` is read only when times were given (``t = when[i] if times is not None``)
+    (r"^\s*when = \[None\] \* n\s*$", r"when = None", "unused"),
+    # an equal cased form replaces itself
+    (r"if cased < self\._cased\[k\]", r"cased <= self\._cased\[k\]", "same-value"),
+    # examples: the list is cut back to max_examples after the insert, and a text whose
+    # hash equals the last one is already in the list (skipped by the all() check)
+    (r"len\(examples\) < self\.max_examples or ehash < examples\[-1\]", r"<= ", "bounded"),
+    # examples, cluster hashes, key hashes are distinct: the first sort key decides alone
+    (
+        r"examples\.sort\(key=lambda e: \(e\[0\], str\(e\[2\]\)\)\)",
+        r"key=None|str\(None\)",
+        "distinct",
+    ),
+    (r"key=lambda e: \(e\[0\], str\(e\[2\]\)\),", r"key=None|str\(None\)", "distinct"),
+    (
+        r"^\s*key=lambda e: \(e\[0\], str\(e\[2\]\)\),\s*\)\[: self\.max_examples\]",
+        r"\)\[: self\.max_examples\]",
+        "distinct",
+    ),
+    (r'np\.argsort\(cluster_hash\[root_ids\], kind="stable"\)', r".", "distinct"),
+    (
+        r"self\._hash\[k\] < self\._hash\[best\]",
+        r"self\._hash\[k\] <= self\._hash\[best\]",
+        "distinct",
+    ),
+    # an empty index: no key, no band, no cluster (the shapes differ only when nothing is there)
+    (
+        r"np\.vstack\(self\._bands\) if self\._bands else np\.zeros\(\(0,",
+        r"np\.zeros\(\(1,",
+        "empty-index",
+    ),
+    (
+        r"^\s*else np\.zeros\(\(0, self\._hasher\.bands\), np\.uint64\)",
+        r"np\.zeros\(\(1,",
+        "empty-index",
+    ),
+    (r"for j in range\(bands\.shape\[1\] if n_keys else 0\)", r"or True|else 1\)", "empty-index"),
+    (r"self\._cluster = number\[roots\] if n_keys else", r"or True", "empty-index"),
+    (
+        r"np\.bincount\(self\._cluster, weights=counts, minlength=len\(root_ids\)\)",
+        r"weights=counts, \)",
+        "empty-index",
+    ),
+    # caches: recomputing gives the same shingles / decision / band order
+    (r"^\s*g = grams\.get\(k\)\s*$", r"g = None|grams\.get\(None\)", "cache"),
+    (r"^\s*checked\.add\(pair\)\s*$", r"checked\.add\(None\)", "cache"),
+    (r"^\s*seen\.add\(k\)\s*$", r"seen\.add\(None\)", "cache"),
+    (r'if not hasattr\(self, "_band_sorted"\)', r".", "cache"),
+    # a bucket of one key has no pair to compare
+    (r"if e - s < 2:", r"if e \+ s < 2:", "same-value"),
+    # candidates of a bucket in another order: the best is the most similar, then the
+    # smallest key hash, whatever the order (buckets below MAX_BUCKET)
+    (r'np\.argsort\(bands\[:, j\], kind="stable"\)', r".", "order-free"),
+    (r'np\.searchsorted\(values, query\[j\], "left"\)', r"query\[j\], \)", "same-value"),
+    # lookup: the dict is the fast path; an added key is found by _find too (Jaccard 1,
+    # its own bands)
+    (r"k = self\._index\.get\(stable_hash\(key if self\.by ==", r".", "fast-path"),
+    (
+        r"c = int\(self\._cluster\[k\]\) if k is not None else self\._find",
+        r"and False",
+        "fast-path",
+    ),
+    # template ids are used only for templates; each (account, cluster) is visited once
+    (
+        r'tid = f"t\{int\(self\._cluster_hash\[c\]\):016x\}"\[:13\] if is_template',
+        r"or True",
+        "unused",
+    ),
+    (r"setdefault\(acc, Counter\(\)\)\[tid\] \+= n", r"\[tid\] = n", "same-value"),
+    # autojunk is tested for truth: None is False
+    (r"SequenceMatcher\(None, base, other, autojunk=False\)", r"autojunk=None\)", "falsy"),
+    # an account's templates are counted in cluster order, which is template-id order, and
+    # sorted() is stable: ties on the count stay in id order either way
+    (
+        r"sorted\(used\.items\(\), key=lambda kv: \(-kv\[1\], kv\[0\]\)\)",
+        r"\(-kv\[1\], kv\[1\]\)",
+        "distinct",
+    ),
+    # the {VAR} marks are tested for truth
+    (r"varies = np\.zeros\(len\(base\), dtype=bool\)", r"dtype=None|, \)", "dtype"),
+    # E401 names the argument
+    (
+        r'_as_list\(accounts, len\(texts\), "accounts"\)',
+        r'None\)|"XXaccountsXX"|"ACCOUNTS"',
+        "message",
+    ),
+]
+
 
 def kinds(name, minus, plus, before):
     m, p = " ".join(minus), " ".join(plus)

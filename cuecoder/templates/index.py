@@ -429,7 +429,7 @@ class TemplateIndex:
                 if is_template:
                     self._account_templated[acc] += n
                     self._account_templates.setdefault(acc, Counter())[tid] += n
-            if len(keys) == 1 and size == 1:
+            if size == 1 and not is_template:  # one reply: one recipient, no row
                 continue
             recs = _Recipients()
             for k in keys:

@@ -1,0 +1,104 @@
+"""Loading model folders into a Coder, without scoring anything: which model reads which
+language, thresholds, heads and tables as meta.json says, refusals. (Faster than scoring,
+but too slow for the mutation benchmark's scorer group: about 20 s a mutant here.)"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+import cuecoder
+from cuecoder.coder import Coder
+from cuecoder.errors import ModelError
+from cuecoder.model.folder import CHINESE_MODEL, DEFAULT_MODEL
+
+
+def meta_of(folder: Path) -> dict:
+    return json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+
+
+def copy_of(folder: Path, tmp_path: Path, name: str, change=None) -> Path:
+    dst = tmp_path / name
+    shutil.copytree(folder, dst)
+    if change is not None:
+        meta = meta_of(dst)
+        change(meta)
+        (dst / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
+    return dst
+
+
+def test_the_default_load_routes_english_and_chinese():
+    coder = cuecoder.load()
+    meta = meta_of(DEFAULT_MODEL)
+    assert coder.path == DEFAULT_MODEL and coder.paths == (DEFAULT_MODEL, CHINESE_MODEL)
+    assert coder.labels == tuple(meta["labels"])
+    assert coder.thresholds == {k: float(v) for k, v in meta["thresholds"].items()}
+    assert all(type(v) is float for v in coder.thresholds.values())
+    assert set(coder.heads) == set(meta["labels"])
+    assert coder.corpus_model == meta["corpus_evidence"]
+    assert coder.lexical is not None and set(coder.lexical.labels) == set(meta["labels"])
+    assert coder.languages == ("en",)
+    assert sorted(coder.routes) == ["en", "zh"] and coder.routes["en"] is coder
+    chinese = coder.routes["zh"]
+    assert chinese.path == CHINESE_MODEL and chinese.paths == (CHINESE_MODEL,)
+    assert chinese.routes == {"zh": chinese}
+    assert coder.nlp is coder.featurizer.nlp and coder.encoder is coder.featurizer.encoder
+    assert coder.featurizer.text_profile == {"language": "en", "rules": "social"}
+    assert chinese.featurizer.text_profile["language"] == "zh"
+    assert repr(coder) == (
+        f"Coder(name={meta['name']!r}, version={meta['version']!r}, languages=[en, zh])"
+    )
+
+
+@pytest.mark.parametrize("as_given", [str, Path, lambda p: [p]])
+def test_load_of_one_folder(as_given):
+    coder = cuecoder.load(as_given(DEFAULT_MODEL))
+    assert coder.paths == (DEFAULT_MODEL,) and coder.routes == {"en": coder}
+
+
+def test_the_first_folder_of_a_list_is_primary_and_keeps_its_languages(tmp_path):
+    both = copy_of(
+        CHINESE_MODEL, tmp_path, "zh_en", lambda m: m["text"].update(languages=["zh", "en"])
+    )
+    coder = cuecoder.load([DEFAULT_MODEL, both])
+    assert coder.routes["en"] is coder and coder.routes["zh"].path == both
+
+
+def test_the_featurizer_takes_the_folder_tables_and_encoder():
+    coder = Coder(DEFAULT_MODEL, n_threads=1)
+    matcher = coder.featurizer.matcher
+    assert matcher.lexicons["greeting"] >= {"hi", "thanks"}
+    assert len(matcher.phrases) > 0 and not matcher.chinese
+    assert Coder(CHINESE_MODEL).featurizer.matcher.chinese
+
+
+def test_a_folder_with_other_features_is_refused(tmp_path):
+    bad = copy_of(DEFAULT_MODEL, tmp_path, "bad", lambda m: m["features"].pop())
+    n = len(meta_of(DEFAULT_MODEL)["features"])
+    with pytest.raises(ModelError, match=f"lists {n - 1} features, this cuecoder computes {n}"):
+        Coder(bad)
+
+
+def test_models_with_other_labels_are_refused_together(tmp_path):
+    other = copy_of(CHINESE_MODEL, tmp_path, "zh", lambda m: m["labels"].reverse())
+    with pytest.raises(ModelError, match="code different labels"):
+        cuecoder.load([DEFAULT_MODEL, other])
+
+
+def test_verify_reaches_every_folder(tmp_path):
+    def tamper(folder):
+        with open(folder / "lexicons.tsv", "a", encoding="utf-8") as fh:
+            fh.write("greeting\thiya\ttest\n")  # a valid row: only the checksum differs
+
+    first, second = copy_of(DEFAULT_MODEL, tmp_path, "en"), copy_of(CHINESE_MODEL, tmp_path, "zh")
+    tamper(second)
+    with pytest.raises(ModelError):
+        Coder(first, others=[second])
+    assert Coder(first, others=[second], verify=False).routes["zh"].path == second
+    tamper(first)
+    with pytest.raises(ModelError):
+        Coder(first)
+    assert Coder(first, verify=False).labels == tuple(meta_of(DEFAULT_MODEL)["labels"])
