@@ -300,3 +300,49 @@ def load_fit(folder: Path, threads: int | None = None) -> CrossEncoderFit:
     return CrossEncoderFit(
         model, tokenizer, list(info["outputs"]), settings, seconds=info["seconds"]
     )
+
+
+def export_onnx(fit: CrossEncoderFit, folder: Path, opset: int = 17) -> dict:
+    """Write ``cross_encoder.fp32.onnx``, its per-channel dynamic int8 version
+    ``cross_encoder.onnx`` (logits of every output) and ``cross_encoder_tokenizer.json``
+    (pairs, truncated longest-first at ``max_tokens``)."""
+    torch = require("torch", "Exporting the cross-encoder")
+    from .export_encoder import quantize_int8
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    fp32 = folder / "cross_encoder.fp32.onnx"
+    dummy = _encode(fit, fit.settings, pd.DataFrame({"context": ["a b"], "reply": ["c d e"]}))
+    names = ["input_ids", "attention_mask", "token_type_ids"]
+    axes = {0: "batch", 1: "sequence"}
+    fit.model.eval()
+    torch.onnx.export(
+        fit.model,
+        tuple(dummy[k] for k in names),
+        str(fp32),
+        input_names=names,
+        output_names=["logits"],
+        dynamic_axes={**{k: axes for k in names}, "logits": {0: "batch"}},
+        opset_version=opset,
+        dynamo=False,
+    )
+    quantize_int8(fp32, folder / "cross_encoder.onnx")
+    tokenizer = folder / "cross_encoder_tokenizer.json"
+    fit.tokenizer.backend_tokenizer.save(str(tokenizer))
+    spec = json.loads(tokenizer.read_text(encoding="utf-8"))
+    spec["truncation"] = {
+        "direction": "Right",
+        "max_length": fit.settings.max_tokens,
+        "strategy": "LongestFirst",
+        "stride": 0,
+    }
+    spec["padding"] = None
+    tokenizer.write_text(json.dumps(spec, ensure_ascii=False), encoding="utf-8")
+    return {
+        "file": "cross_encoder.onnx",
+        "tokenizer": tokenizer.name,
+        "outputs": fit.outputs,
+        "max_tokens": fit.settings.max_tokens,
+        "quantization": "dynamic int8, per-channel, QInt8 weights",
+        "opset": opset,
+    }

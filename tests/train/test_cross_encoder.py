@@ -13,6 +13,7 @@ from cuecoder.errors import CuecoderError
 from cuecoder.train.cross_encoder import (
     CrossEncoderSettings,
     _length_batches,
+    export_onnx,
     fit_cross_encoder,
     load_fit,
     predict_cross_encoder,
@@ -90,6 +91,22 @@ def test_a_short_fine_tune_learns_and_saves_without_pickle(tmp_path):
     assert not list(folder.rglob("*.bin")) and not list(folder.rglob("*.pkl"))
     again = load_fit(folder)
     np.testing.assert_allclose(predict_cross_encoder(again, ROWS), p, atol=1e-6)
+    # the ONNX graph gives torch's logits; the tokenizer file encodes the pair as torch does
+    import onnxruntime as ort
+    from tokenizers import Tokenizer
+
+    entry = export_onnx(fit, tmp_path / "onnx")
+    session = ort.InferenceSession(str(tmp_path / "onnx" / "cross_encoder.fp32.onnx"))
+    tokenizer = Tokenizer.from_file(str(tmp_path / "onnx" / entry["tokenizer"]))
+    enc = tokenizer.encode(ROWS["context"][0], ROWS["reply"][0])
+    feed = {
+        "input_ids": np.array([enc.ids], np.int64),
+        "attention_mask": np.array([enc.attention_mask], np.int64),
+        "token_type_ids": np.array([enc.type_ids], np.int64),
+    }
+    logits = session.run(None, feed)[0][0]
+    np.testing.assert_allclose(1 / (1 + np.exp(-logits)), p[0], atol=1e-5)
+    assert (tmp_path / "onnx" / entry["file"]).exists()
 
 
 def test_loading_a_folder_without_its_settings_is_refused(tmp_path):
