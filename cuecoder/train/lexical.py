@@ -101,14 +101,18 @@ def fit_lexical(
 
 
 def choose_blend(
-    y: np.ndarray, p_embedding: np.ndarray, p_lexical: np.ndarray, metric: str = "alpha"
+    y: np.ndarray,
+    p_embedding: np.ndarray,
+    p_lexical: np.ndarray,
+    metric: str = "alpha",
+    grid: tuple[float, ...] = BLEND_GRID,
 ) -> tuple[float, float, float]:
     """The lexical weight and threshold that agree best with ``y`` out of fold.
 
     Returns ``(weight, threshold, score)``; ties keep the smaller weight.
     """
     best = None
-    for w in BLEND_GRID:
+    for w in grid:
         p = (1 - w) * p_embedding + w * p_lexical
         thr = best_threshold(y, p, metric)
         score = binary_report(y, p >= thr)[metric]

@@ -51,7 +51,13 @@ from .data import (
     real_replies,
 )
 from .heads import export_faithful, make_head
-from .lexical import check_lexical_parity, choose_blend, fit_lexical, write_lexical
+from .lexical import (
+    BLEND_GRID,
+    check_lexical_parity,
+    choose_blend,
+    fit_lexical,
+    write_lexical,
+)
 from .selection import best_threshold, grouped_folds
 
 logger = logging.getLogger(__name__)
@@ -92,6 +98,8 @@ class TrainConfig:
     corpus_evidence: bool = True
     threshold_metric: str = "alpha"
     lexical: bool = True
+    #: lexical weights tried per label (1.0 lets a label use the lexical head alone)
+    blend_grid: list[float] = field(default_factory=lambda: list(BLEND_GRID))
 
     @classmethod
     def from_toml(cls, path: Path) -> TrainConfig:
@@ -248,6 +256,12 @@ def _stage_encoder(cfg: TrainConfig, out: Path) -> dict:
 def train(config: Path | TrainConfig, output: Path | None = None) -> dict:
     """Train per the config and write a model folder; returns its ``meta.json`` dict."""
     cfg = config if isinstance(config, TrainConfig) else TrainConfig.from_toml(config)
+    if not cfg.blend_grid or any(not 0 <= w <= 1 for w in cfg.blend_grid):
+        raise CuecoderError(
+            Errors.E307.format(
+                name="blend_grid", requirement="weights between 0 and 1", value=cfg.blend_grid
+            )
+        )
     out = Path(output or cfg.output)
     started = time.time()
     rows = load_training_data(cfg)
@@ -307,7 +321,11 @@ def train(config: Path | TrainConfig, output: Path | None = None) -> dict:
         if lexical is not None:
             sel = is_real[is_train] if info["threshold_from"] == "real" else slice(None)
             weight, thr, _ = choose_blend(
-                y[is_train][sel], oof[sel], lexical.oof[label][sel], cfg.threshold_metric
+                y[is_train][sel],
+                oof[sel],
+                lexical.oof[label][sel],
+                cfg.threshold_metric,
+                tuple(cfg.blend_grid),
             )
             oof = (1 - weight) * oof + weight * lexical.oof[label]
             lexical_entry["blend"][label] = weight

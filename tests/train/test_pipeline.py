@@ -3,6 +3,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 pytest.importorskip("sklearn", reason="training needs the [train] extra")
@@ -11,7 +12,7 @@ pytest.importorskip("skl2onnx", reason="training needs the [train] extra")
 import cuecoder  # noqa: E402
 from cuecoder.errors import CuecoderError  # noqa: E402
 from cuecoder.train.heads import PARITY_TOL  # noqa: E402
-from cuecoder.train.lexical import BLEND_GRID  # noqa: E402
+from cuecoder.train.lexical import BLEND_GRID, choose_blend  # noqa: E402
 from cuecoder.train.pipeline import TrainConfig, train  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[2]
@@ -89,3 +90,19 @@ def test_default_config_describes_the_shipped_model():
     meta = json.loads((REPO / "cuecoder" / "models" / "default" / "meta.json").read_text())
     assert meta["name"] == cfg.name and meta["version"] == cfg.version
     assert meta["training"]["seed"] == cfg.seed
+
+
+@pytest.mark.parametrize("grid", [[], [0.5, 1.5], [-0.25]])
+def test_a_blend_grid_outside_zero_to_one_is_refused(grid):
+    with pytest.raises(CuecoderError, match="blend_grid"):
+        train(TrainConfig(blend_grid=grid, written=["nothing"]))
+
+
+def test_a_blend_weight_of_one_lets_the_lexical_head_decide_alone():
+    y = np.array([0, 0, 0, 1, 1, 1])
+    embedding = np.array([1.0, 1.0, 1.0, 0.0, 0.0, 0.0])  # wrong on every reply
+    lexical = np.array([0.40, 0.45, 0.48, 0.52, 0.55, 0.60])  # right, by a small margin
+    # any embedding weight of .25 or more turns the order round: only 1.0 separates
+    assert choose_blend(y, embedding, lexical)[2] < 1.0
+    weight, threshold, score = choose_blend(y, embedding, lexical, grid=(0.0, 0.5, 1.0))
+    assert (weight, threshold, score) == (1.0, 0.52, 1.0)
