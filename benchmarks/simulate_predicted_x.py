@@ -28,6 +28,8 @@ from __future__ import annotations
 
 import argparse
 import itertools
+import logging
+import os
 import time
 import warnings
 
@@ -175,18 +177,85 @@ def reduced_cells() -> list[tuple]:
     return cells
 
 
+CELL_KEYS = ("alpha", "error", "J", "pi", "k")
+LONG_KEYS = ["alpha", "error", "J", "pi", "k", "model", "target", "estimator"]
+STATS = ("bias", "coverage", "median_width", "reps")
+
+
+def cell_seed(seed: int, alpha: float, error: str, n_acc: int, pi: float, k) -> list[int]:
+    """Entropy of one cell's random stream: the run's seed and the cell itself.
+
+    A cell draws the same numbers whichever grid it is part of and in whichever order the
+    cells run, so a resumed run equals an uninterrupted one.
+    """
+    return [
+        seed,
+        round(100 * alpha),
+        int(error == "dependent"),
+        n_acc,
+        round(100 * pi),
+        0 if k == "all" else int(k),
+    ]
+
+
+def wide_row(cell: pd.DataFrame, failed: dict, extra: dict) -> dict:
+    """One checkpoint row per cell: ``model/target/estimator/stat`` columns."""
+    row = {key: extra.pop(key) for key in CELL_KEYS}
+    for rec in cell.itertuples(index=False):
+        for stat in STATS:
+            row[f"{rec.model}/{rec.target}/{rec.estimator}/{stat}"] = getattr(rec, stat)
+    for (est, model), n_failed in failed.items():
+        row[f"{model}/failed/{est}"] = int(n_failed)
+    row.update(extra)
+    return row
+
+
+def read_checkpoint(path: str) -> pd.DataFrame:
+    """The finished cells of a checkpoint CSV (a line cut short by a kill is ignored)."""
+    try:
+        frame = pd.read_csv(path)
+    except (FileNotFoundError, pd.errors.EmptyDataError):
+        return pd.DataFrame(columns=[*CELL_KEYS, "done"])
+    if "done" not in frame:
+        return frame.iloc[:0]
+    frame = frame[frame["done"] == 1].copy()
+    frame["k"] = frame["k"].astype(str)
+    return frame
+
+
+def long_table(wide: pd.DataFrame) -> pd.DataFrame:
+    """Checkpoint rows (one per cell) back to one row per cell, target and estimator."""
+    stat_cols = [c for c in wide.columns if c.count("/") == 3]
+    frame = wide.melt(id_vars=list(CELL_KEYS), value_vars=stat_cols).dropna(subset=["value"])
+    parts = frame["variable"].str.split("/", expand=True)
+    frame["model"], frame["target"], frame["estimator"], frame["stat"] = (
+        parts[0],
+        parts[1],
+        parts[2],
+        parts[3],
+    )
+    out = frame.pivot_table(index=LONG_KEYS, columns="stat", values="value", sort=False)
+    return out.reset_index()[[*LONG_KEYS, *STATS]]
+
+
 def pooled(paths: list[str]) -> pd.DataFrame:
     """Pool per-cell tables of independent runs (different seeds), weighting by reps.
 
     Bias and coverage pool exactly; the pooled median width is the reps-weighted mean of
-    the runs' medians (an approximation, stated in the docs).
+    the runs' medians (an approximation, stated in the docs). A path is a checkpoint CSV
+    (one row per cell, ``--out``) or an older long table (one row per target).
     """
-    keys = ["alpha", "error", "J", "pi", "k", "model", "target", "estimator"]
-    frame = pd.concat([pd.read_csv(p) for p in paths], ignore_index=True)
+    frames = []
+    for path in paths:
+        table = pd.read_csv(path)
+        if "done" in table:
+            table = long_table(read_checkpoint(path))
+        frames.append(table)
+    frame = pd.concat(frames, ignore_index=True)
     frame["k"] = frame["k"].astype(str)
     for col in ("bias", "coverage", "median_width"):
         frame[col] = frame[col] * frame["reps"]
-    out = frame.groupby(keys, sort=False)[["bias", "coverage", "median_width", "reps"]].sum()
+    out = frame.groupby(LONG_KEYS, sort=False)[["bias", "coverage", "median_width", "reps"]].sum()
     for col in ("bias", "coverage", "median_width"):
         out[col] = out[col] / out["reps"]
     return out.reset_index()
@@ -221,13 +290,43 @@ def markdown(table: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
+def run_cell(alpha, error, n_acc, pi, k, signal, args) -> tuple[pd.DataFrame, dict]:
+    """``args.reps`` replications of one cell: the per-target table and failed fits."""
+    rng = np.random.default_rng(cell_seed(args.seed, alpha, error, n_acc, pi, k))
+    records = []
+    for _ in range(args.reps):
+        records += replicate(n_acc, signal, error == "dependent", pi, k, args.n_boot, rng)
+    frame = pd.DataFrame(records)
+    failed = {}
+    if "failed" in frame:
+        counts = frame["failed"].notna().groupby([frame.estimator, frame.model]).sum()
+        failed = {key: n for key, n in counts.items() if n > 0}
+    frame = frame.dropna(subset=["target"])
+    cell = (
+        frame.groupby(["model", "target", "estimator"], sort=False)
+        .agg(
+            bias=("error", "mean"),
+            coverage=("covered", "mean"),
+            median_width=("width", "median"),
+            reps=("covered", "size"),
+        )
+        .reset_index()
+    )
+    return cell, failed
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reps", type=int, default=500)
     parser.add_argument("--n-boot", type=int, default=1000)
     parser.add_argument("--grid", choices=sorted(GRIDS), default="reduced")
     parser.add_argument("--seed", type=int, default=17)
-    parser.add_argument("--out", default=None, help="CSV of the per-cell table")
+    parser.add_argument(
+        "--out",
+        default=None,
+        help="checkpoint CSV: one row per finished cell, appended; cells already in it "
+        "(same reps, n_boot and seed) are skipped, so a killed run resumes",
+    )
     parser.add_argument(
         "--pool", nargs="+", default=None, help="only pool these per-cell CSVs, print markdown"
     )
@@ -235,6 +334,7 @@ def main() -> None:
     if args.pool:
         print(markdown(pooled(args.pool)))
         return
+    logging.getLogger("cuecoder").setLevel(logging.ERROR)  # dropped resamples: counted
     if args.grid == "full":
         g = GRIDS["full"]
         cells = list(itertools.product(g["alpha"], g["error"], g["J"], g["pi"], g["k"]))
@@ -242,49 +342,53 @@ def main() -> None:
         cells = extra_cells()
     else:
         cells = reduced_cells()
+    finished = set()
+    if args.out:
+        done = read_checkpoint(args.out)
+        if os.path.exists(args.out) and os.path.getsize(args.out):
+            with open(args.out, "rb") as handle:
+                handle.seek(-1, os.SEEK_END)
+                cut = handle.read(1) != b"\n"
+            if cut:  # drop a line cut short by a kill before appending
+                done.to_csv(args.out, index=False)
+        if len(done):
+            done = done[
+                (done["reps_requested"] == args.reps)
+                & (done["n_boot"] == args.n_boot)
+                & (done["seed"] == args.seed)
+            ]
+        for row in done.itertuples(index=False):
+            finished.add((float(row.alpha), row.error, int(row.J), float(row.pi), str(row.k)))
+    todo = [c for c in cells if (c[0], c[1], c[2], c[3], str(c[4])) not in finished]
+    print(f"{len(cells) - len(todo)} of {len(cells)} cells already in {args.out}", flush=True)
     signals = {
         (a, e): calibrate_signal(a, e == "dependent")
         for a in (0.35, 0.5, 0.7)
         for e in ("random", "dependent")
     }
-    rng = np.random.default_rng(args.seed)
-    tables = []
-    for alpha, error, n_acc, pi, k in cells:
+    for alpha, error, n_acc, pi, k in todo:
         start = time.perf_counter()
-        records = []
-        for _ in range(args.reps):
-            records += replicate(
-                n_acc, signals[(alpha, error)], error == "dependent", pi, k, args.n_boot, rng
-            )
-        frame = pd.DataFrame(records)
-        failed = (
-            frame["failed"].notna().groupby([frame.estimator, frame.model]).sum()
-            if "failed" in frame
-            else None
-        )
-        frame = frame.dropna(subset=["target"])
-        cell = (
-            frame.groupby(["model", "target", "estimator"], sort=False)
-            .agg(
-                bias=("error", "mean"),
-                coverage=("covered", "mean"),
-                median_width=("width", "median"),
-                reps=("covered", "size"),
-            )
-            .reset_index()
-        )
-        cell.insert(0, "k", k)
-        cell.insert(0, "pi", pi)
-        cell.insert(0, "J", n_acc)
-        cell.insert(0, "error", error)
-        cell.insert(0, "alpha", alpha)
-        tables.append(cell)
-        if args.out:  # after every cell, so a stopped run keeps what it measured
-            pd.concat(tables, ignore_index=True).to_csv(args.out, index=False)
-        note = ""
-        if failed is not None and failed.any():
-            note = f", failed fits: {failed[failed > 0].to_dict()}"
+        cell, failed = run_cell(alpha, error, n_acc, pi, k, signals[(alpha, error)], args)
         took = time.perf_counter() - start
+        if args.out:  # one line per finished cell, so a killed run keeps what it measured
+            row = wide_row(
+                cell,
+                failed,
+                {
+                    "alpha": alpha,
+                    "error": error,
+                    "J": n_acc,
+                    "pi": pi,
+                    "k": k,
+                    "reps_requested": args.reps,
+                    "n_boot": args.n_boot,
+                    "seed": args.seed,
+                    "seconds": round(took, 1),
+                    "done": 1,
+                },
+            )
+            append_row(args.out, row)
+        note = f", failed fits: {failed}" if failed else ""
         print(f"cell alpha={alpha} error={error} J={n_acc} pi={pi} k={k}: {took:.0f} s{note}")
         wide = cell.pivot_table(
             index=["model", "target"],
@@ -295,6 +399,24 @@ def main() -> None:
         with pd.option_context("display.width", 200):
             print(wide.round(3).to_string(), flush=True)
     print(f"\n{args.reps} replications per cell, n_boot = {args.n_boot}, signals {signals}")
+
+
+def append_row(path: str, row: dict) -> None:
+    """Append one cell to the checkpoint CSV; a new column set rewrites the file once."""
+    old = read_checkpoint(path)
+    if len(old) and set(row) <= set(old.columns):
+        line = pd.DataFrame([row]).reindex(columns=old.columns)
+        with open(path, "a", encoding="utf-8") as handle:
+            handle.write(line.to_csv(index=False, header=False))
+            handle.flush()
+            os.fsync(handle.fileno())
+        return
+    frame = pd.concat([old, pd.DataFrame([row])], ignore_index=True)
+    stats = sorted(c for c in frame.columns if c.count("/") >= 2)
+    rest = [c for c in frame.columns if c not in stats and c not in CELL_KEYS]
+    tmp = f"{path}.tmp"
+    frame[[*CELL_KEYS, *stats, *rest]].to_csv(tmp, index=False)
+    os.replace(tmp, path)
 
 
 if __name__ == "__main__":
