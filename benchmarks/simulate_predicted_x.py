@@ -116,7 +116,15 @@ def replicate(n_accounts, signal, dependent, pi, k, n_boot, rng) -> list[dict]:
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
                     res = mediate(
-                        frame, x="x", m="m", y="y", n_boot=n_boot, seed=seed, **kwargs, **extra
+                        frame,
+                        x="x",
+                        m="m",
+                        y="y",
+                        n_boot=n_boot,
+                        seed=seed,
+                        n_jobs=1,  # one thread (shared machine); results do not depend on it
+                        **kwargs,
+                        **extra,
                     )
             except CuecoderError as exc:  # e.g. too few coded accounts for the design
                 out.append({"estimator": est, "model": model, "failed": str(exc)[:6]})
