@@ -129,21 +129,26 @@ def replicate(n_accounts, signal, dependent, pi, k, n_boot, rng) -> list[dict]:
             except CuecoderError as exc:  # e.g. too few coded accounts for the design
                 out.append({"estimator": est, "model": model, "failed": str(exc)[:6]})
                 continue
+            # plain arrays: indexing the result frame (and copying its attrs) cost more
+            # than the fit
+            path = res["path"].to_numpy()
+            wval = res["moderator_value"].to_numpy() if "moderator_value" in res else None
+            coef, low, high = (res[c].to_numpy() for c in ("coef", "ci_low", "ci_high"))
             for (mod, target), truth in TRUTH.items():
                 if mod != model:
                     continue
-                sel = res[res.path == target.split()[0]]
+                sel = path == target.split()[0]
                 if "W=" in target:
-                    sel = sel[sel.moderator_value == float(target[-1])]
-                row = sel.iloc[0]
+                    sel &= wval == float(target[-1])
+                row = np.flatnonzero(sel)[0]
                 out.append(
                     {
                         "estimator": est,
                         "model": model,
                         "target": target,
-                        "error": row.coef - truth,
-                        "covered": row.ci_low <= truth <= row.ci_high,
-                        "width": row.ci_high - row.ci_low,
+                        "error": coef[row] - truth,
+                        "covered": low[row] <= truth <= high[row],
+                        "width": high[row] - low[row],
                     }
                 )
     return out
