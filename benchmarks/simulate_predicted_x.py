@@ -274,8 +274,22 @@ def pooled(paths: list[str]) -> pd.DataFrame:
     return out.reset_index()
 
 
+def _name(model: str, target: str) -> str:
+    if model == "m4":
+        return "model 4 indirect"
+    return "model 7 " + ("index" if target == "index_mm" else target.replace("indirect ", "cond. "))
+
+
+def _fmt(value: float, spec: str) -> str:
+    return "-" if pd.isna(value) else format(value, spec)
+
+
 def markdown(table: pd.DataFrame) -> str:
-    """One line per cell and target: naive, oracle, labelled-only and corrected side by side."""
+    """One line per cell and target: naive, oracle, labelled-only and corrected side by side.
+
+    ``-`` marks an estimator refused in every replication of the cell (too few coded
+    accounts); "reps" counts the replications in which the corrected fit ran.
+    """
     wide = table.pivot_table(
         index=["alpha", "error", "J", "pi", "k", "model", "target"],
         columns="estimator",
@@ -289,18 +303,95 @@ def markdown(table: pd.DataFrame) -> str:
         "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for (alpha, error, n_acc, pi, k, model, target), row in wide.iterrows():
-        name = {"m4": "model 4 indirect", "m7": "model 7 "}[model]
-        if model == "m7":
-            name += "index" if target == "index_mm" else target.replace("indirect ", "cond. ")
+        get = row.get
+        reps = get(("reps", "corrected"), np.nan)
         lines.append(
-            f"| {alpha} | {error} | {n_acc} | {pi} | {k} | {name} | "
-            f"{row[('bias', 'naive')]:+.2f} | {row[('coverage', 'naive')]:.2f} | "
-            f"{row[('coverage', 'oracle')]:.2f} | {row[('coverage', 'labelled')]:.2f} | "
-            f"{row[('bias', 'corrected')]:+.3f} | **{row[('coverage', 'corrected')]:.2f}** | "
-            f"{row[('median_width', 'naive')]:.2f} / {row[('median_width', 'oracle')]:.2f} / "
-            f"{row[('median_width', 'corrected')]:.2f} | {int(row[('reps', 'corrected')])} |"
+            f"| {alpha} | {error} | {n_acc} | {pi} | {k} | {_name(model, target)} | "
+            f"{_fmt(get(('bias', 'naive')), '+.2f')} | {_fmt(get(('coverage', 'naive')), '.2f')} | "
+            f"{_fmt(get(('coverage', 'oracle')), '.2f')} | "
+            f"{_fmt(get(('coverage', 'labelled'), np.nan), '.2f')} | "
+            f"{_fmt(get(('bias', 'corrected'), np.nan), '+.3f')} | "
+            f"**{_fmt(get(('coverage', 'corrected'), np.nan), '.2f')}** | "
+            f"{_fmt(get(('median_width', 'naive')), '.2f')} / "
+            f"{_fmt(get(('median_width', 'oracle')), '.2f')} / "
+            f"{_fmt(get(('median_width', 'corrected'), np.nan), '.2f')} | "
+            f"{0 if pd.isna(reps) else int(reps)} |"
         )
     return "\n".join(lines)
+
+
+def summary(table: pd.DataFrame, short: float = 0.93, band: tuple = (0.93, 0.97)) -> str:
+    """Corrected coverage wherever the naive interval falls short, and the price in width.
+
+    A target line counts as "naive falls short" when the naive coverage is below ``short``.
+    Monte-Carlo SE of a coverage of .95 over R replications: sqrt(.95 * .05 / R).
+    """
+    wide = table.pivot_table(
+        index=["alpha", "error", "J", "pi", "k", "model", "target"],
+        columns="estimator",
+        values=["coverage", "median_width", "reps", "bias"],
+        sort=False,
+    ).reset_index()
+    cov = wide["coverage"]
+    reps = wide["reps"]
+    out = [
+        f"cells: {len(wide.groupby(['alpha', 'error', 'J', 'pi', 'k']))}, target lines: {len(wide)}"
+    ]
+    ran = reps["corrected"].fillna(0) > 0
+    out.append(f"lines where the corrected fit never ran (refused): {int((~ran).sum())}")
+    full = reps["corrected"].fillna(0) >= 0.95 * reps["naive"]
+    out.append(
+        f"lines where the corrected fit ran in < 95% of replications (coverage then "
+        f"conditional on the fit being accepted): {int((ran & ~full).sum())}"
+    )
+    for label, keep in (("ran in >= 95% of replications", full), ("ran in fewer", ran & ~full)):
+        short_lines = keep & (cov["naive"] < short)
+        if not short_lines.any():
+            continue
+        c = cov["corrected"][short_lines]
+        inside = ((c >= band[0]) & (c <= band[1])).sum()
+        out.append(
+            f"naive coverage < {short}, corrected {label}: {int(short_lines.sum())} lines, "
+            f"corrected coverage {c.min():.3f}-{c.max():.3f}, {int(inside)} inside {band}"
+        )
+    se = np.sqrt(0.95 * 0.05 / reps["corrected"])
+    outside = ran & ((cov["corrected"] < band[0]) | (cov["corrected"] > band[1]))
+    out.append(
+        f"lines with corrected coverage outside {band} (any naive coverage): {int(outside.sum())}"
+    )
+    for i in np.flatnonzero(outside):
+        r = wide.iloc[i]
+        c, n = r[("coverage", "corrected")], int(r[("reps", "corrected")])
+        cell = " ".join(f"{key} {r[key].item()}" for key in CELL_KEYS)
+        flag = "" if full.iloc[i] else " [fit ran in < 95% of reps]"
+        out.append(
+            f"  {cell}{flag} {_name(r['model'].item(), r['target'].item())}: corrected "
+            f"{c:.3f} (MC SE {se.iloc[i]:.3f}, {(c - 0.95) / se.iloc[i]:+.1f} SE from .95; "
+            f"{n} reps), naive {r[('coverage', 'naive')]:.3f}, oracle "
+            f"{r[('coverage', 'oracle')]:.3f}"
+        )
+    ratio_o = wide["median_width"]["corrected"] / wide["median_width"]["oracle"]
+    ratio_n = wide["median_width"]["corrected"] / wide["median_width"]["naive"]
+    frame = pd.DataFrame(
+        {
+            "k": wide["k"].astype(str).to_numpy(),
+            "pi": wide["pi"].to_numpy(),
+            "J": wide["J"].to_numpy(),
+            "vs_oracle": ratio_o.to_numpy(),
+            "vs_naive": ratio_n.to_numpy(),
+            "reps": reps["corrected"].to_numpy(),
+        }
+    )[(ran & (reps["corrected"] >= 400)).to_numpy()]
+    price = frame.groupby(["k", "pi"]).agg(
+        lines=("vs_oracle", "size"),
+        oracle_median=("vs_oracle", "median"),
+        oracle_min=("vs_oracle", "min"),
+        oracle_max=("vs_oracle", "max"),
+        naive_median=("vs_naive", "median"),
+    )
+    out.append("corrected / oracle and corrected / naive median width (lines with >= 400 reps):")
+    out.append(price.round(2).to_string())
+    return "\n".join(out)
 
 
 def run_cell(alpha, error, n_acc, pi, k, signal, args) -> tuple[pd.DataFrame, dict]:
@@ -343,9 +434,13 @@ def main() -> None:
     parser.add_argument(
         "--pool", nargs="+", default=None, help="only pool these per-cell CSVs, print markdown"
     )
+    parser.add_argument(
+        "--summary", action="store_true", help="with --pool: coverage and width summary"
+    )
     args = parser.parse_args()
     if args.pool:
-        print(markdown(pooled(args.pool)))
+        table = pooled(args.pool)
+        print(summary(table) if args.summary else markdown(table))
         return
     logging.getLogger("cuecoder").setLevel(logging.ERROR)  # dropped resamples: counted
     if args.grid == "full":
