@@ -1,6 +1,12 @@
 """Mediation with a *predicted* cue as X: naive vs oracle vs labelled-only vs corrected (DSL).
 
-Run: ``nice -n 10 python benchmarks/simulate_predicted_x.py [--reps 500] [--grid full]``.
+Run: ``nice -n 10 python benchmarks/simulate_predicted_x.py --grid full --reps 500
+--n-boot 500 --seed 17 --out benchmarks/results/simulate_predicted_x_full.csv``. ``--out``
+is a checkpoint: one row per finished cell is appended, and a rerun skips the cells already
+in it (same reps, n_boot and seed), so a killed run resumes where it stopped. Each cell
+draws from its own stream, seeded by ``--seed`` and the cell's parameters, so a cell gives
+the same numbers in any grid, order or resumed run. ``--pool FILE... [--summary]`` prints
+the markdown table (or the coverage and width summary) of finished cells.
 
 Data-generating process (per replication): J accounts of 20 replies each. Account j has
 a style s_j ~ N(0, 1), a 0/1 moderator W_j (p = .5) and a cue propensity theta_j =
@@ -311,7 +317,7 @@ def markdown(table: pd.DataFrame) -> str:
             f"{_fmt(get(('coverage', 'oracle')), '.2f')} | "
             f"{_fmt(get(('coverage', 'labelled'), np.nan), '.2f')} | "
             f"{_fmt(get(('bias', 'corrected'), np.nan), '+.3f')} | "
-            f"**{_fmt(get(('coverage', 'corrected'), np.nan), '.2f')}** | "
+            f"**{_fmt(get(('coverage', 'corrected'), np.nan), '.3f')}** | "
             f"{_fmt(get(('median_width', 'naive')), '.2f')} / "
             f"{_fmt(get(('median_width', 'oracle')), '.2f')} / "
             f"{_fmt(get(('median_width', 'corrected'), np.nan), '.2f')} | "
