@@ -400,6 +400,19 @@ def summary(table: pd.DataFrame, short: float = 0.93, band: tuple = (0.93, 0.97)
     return "\n".join(out)
 
 
+def refusals(paths: list[str]) -> str:
+    """Share of corrected (and labelled-only) fits refused, by accounts, share coded and k."""
+    frame = pd.concat([read_checkpoint(p) for p in paths], ignore_index=True)
+    cols = [c for c in frame.columns if "/failed/" in c]
+    frame[cols] = frame[cols].fillna(0)
+    out = frame.groupby(["J", "pi", "k"])[cols].sum()
+    out = out.div(frame.groupby(["J", "pi", "k"])["reps_requested"].sum(), axis=0)
+    out["cells"] = frame.groupby(["J", "pi", "k"]).size()
+    return "share of fits refused (E327 too few coded accounts, E328/E329 moment matrix):\n" + (
+        out.round(3).to_string()
+    )
+
+
 def run_cell(alpha, error, n_acc, pi, k, signal, args) -> tuple[pd.DataFrame, dict]:
     """``args.reps`` replications of one cell: the per-target table and failed fits."""
     rng = np.random.default_rng(cell_seed(args.seed, alpha, error, n_acc, pi, k))
@@ -438,6 +451,12 @@ def main() -> None:
         "(same reps, n_boot and seed) are skipped, so a killed run resumes",
     )
     parser.add_argument(
+        "--order",
+        choices=("grid", "cheap-first"),
+        default="grid",
+        help="run the remaining cells in grid order or fewest accounts first",
+    )
+    parser.add_argument(
         "--pool", nargs="+", default=None, help="only pool these per-cell CSVs, print markdown"
     )
     parser.add_argument(
@@ -446,7 +465,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.pool:
         table = pooled(args.pool)
-        print(summary(table) if args.summary else markdown(table))
+        print(summary(table) + "\n" + refusals(args.pool) if args.summary else markdown(table))
         return
     logging.getLogger("cuecoder").setLevel(logging.ERROR)  # dropped resamples: counted
     if args.grid == "full":
@@ -474,6 +493,8 @@ def main() -> None:
         for row in done.itertuples(index=False):
             finished.add((float(row.alpha), row.error, int(row.J), float(row.pi), str(row.k)))
     todo = [c for c in cells if (c[0], c[1], c[2], c[3], str(c[4])) not in finished]
+    if args.order == "cheap-first":  # most cells by a deadline; results do not depend on it
+        todo.sort(key=lambda c: c[2])
     print(f"{len(cells) - len(todo)} of {len(cells)} cells already in {args.out}", flush=True)
     signals = {
         (a, e): calibrate_signal(a, e == "dependent")
