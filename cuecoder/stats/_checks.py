@@ -77,17 +77,22 @@ def complete_rows(data: pd.DataFrame, columns: list[str], minimum: int) -> tuple
 
     Returns the complete rows as float64 and the number of rows dropped.
     """
-    subset = data[columns].astype("float64")
-    complete = subset.dropna()
-    dropped = len(subset) - len(complete)
+    # one float64 block built from numpy: the same table as astype + dropna, at a fraction
+    # of pandas' per-column cost (this runs once per fit)
+    values = np.column_stack(
+        [data[c].to_numpy(dtype="float64", na_value=np.nan) for c in columns]
+    ).reshape(len(data), len(columns))
+    keep = ~np.isnan(values).any(axis=1)
+    complete = pd.DataFrame(values[keep], index=data.index[keep], columns=columns)
+    dropped = len(data) - len(complete)
     if dropped:
-        logger.info("Dropped %d of %d rows with missing values (listwise).", dropped, len(subset))
+        logger.info("Dropped %d of %d rows with missing values (listwise).", dropped, len(data))
     if len(complete) < minimum:
         raise CuecoderError(
             Errors.E303.format(
                 n=len(complete),
                 dropped=dropped,
-                total=len(subset),
+                total=len(data),
                 columns=preview(columns),
                 minimum=minimum,
             )

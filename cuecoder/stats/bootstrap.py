@@ -34,10 +34,10 @@ def interval(
     jack: np.ndarray | None = None,
 ) -> tuple[float, float]:
     """Percentile, bias-corrected or BCa bootstrap interval for one statistic."""
-    lo, hi = stats.norm.ppf(alpha / 2), stats.norm.ppf(1 - alpha / 2)
     if method == "percentile":
         q = [100 * alpha / 2, 100 * (1 - alpha / 2)]
     else:
+        lo, hi = stats.norm.ppf(alpha / 2), stats.norm.ppf(1 - alpha / 2)
         z0 = stats.norm.ppf(np.mean(boot < estimate))
         accel = 0.0
         if method == "bca" and jack is not None:

@@ -25,7 +25,7 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special
 
 from cuecoder.errors import CuecoderError, Errors, Warnings
 from cuecoder.stats import dsl
@@ -769,12 +769,19 @@ def mediate(
     if ci == "bca" and n_boot > 0:
         jack = _jackknife(products, q, eqs, index, scale, boot_fn, guard)
 
+    limits = None
+    if ci == "percentile" and len(boot):  # the same limits as interval(), all columns at once
+        limits = np.percentile(boot, [100 * alpha / 2, 100 * (1 - alpha / 2)], axis=0)
+
     def summarise(k: int, est: float) -> tuple[float, float, float, float]:
         if not len(boot):
             return np.nan, np.nan, np.nan, np.nan
         draws = boot[:, k]
         se_ = float(draws.std(ddof=1)) if len(draws) > 1 else np.nan
-        low, high = interval(draws, est, ci, alpha, None if jack is None else jack[:, k])
+        if limits is not None:
+            low, high = float(limits[0, k]), float(limits[1, k])
+        else:
+            low, high = interval(draws, est, ci, alpha, None if jack is None else jack[:, k])
         return se_, boot_pval(draws, est), low, high
 
     if design is not None:  # regression rows: bootstrap over accounts as well
@@ -802,9 +809,7 @@ def mediate(
                 "std_coef": np.nan if design is not None else est * std_factor[label.outcome],
             }
         )
-    table = _order(pd.DataFrame(rows, columns=list(COLUMNS)), outcomes)
-    if moderator is None:
-        table = table.drop(columns="moderator_value")
+    table = _order(rows, outcomes, moderator is not None)
     table.attrs.update(
         n=n,
         n_dropped=dropped,
@@ -987,7 +992,9 @@ def _regression_table(regression_rows, x, mediators, outcomes, moderator, alpha,
                 mediator, dependent = None, out
             else:
                 wanted, mediator, dependent = [(x, "total")], None, out
-            tcrit = stats.t.ppf(1 - alpha / 2, df_resid)
+            # special.stdtrit / stdtr are what stats.t.ppf / .sf evaluate, without the
+            # per-call argument handling that dominated small fits
+            tcrit = special.stdtrit(df_resid, 1 - alpha / 2)
             for term, path in wanted:
                 if term is None or term not in eq.regressors:
                     continue
@@ -1012,7 +1019,7 @@ def _regression_table(regression_rows, x, mediators, outcomes, moderator, alpha,
                         "moderator_value": np.nan,
                         "coef": float(coef[k]),
                         "se": float(se[k]),
-                        "pval": float(2 * stats.t.sf(abs(tval), df_resid)),
+                        "pval": float(2 * special.stdtr(df_resid, -abs(tval))),
                         "ci_low": float(coef[k] - tcrit * se[k]),
                         "ci_high": float(coef[k] + tcrit * se[k]),
                         "std_coef": float(std),
@@ -1034,11 +1041,15 @@ _PATH_ORDER = {
 }
 
 
-def _order(table: pd.DataFrame, outcomes: list[str]) -> pd.DataFrame:
-    table = table.assign(
-        _o=table["outcome"].map({o: k for k, o in enumerate(outcomes)}),
-        _p=table["path"].map(_PATH_ORDER),
-        _r=np.arange(len(table)),
+def _order(rows: list[dict], outcomes: list[str], moderated: bool = True) -> pd.DataFrame:
+    """The result table: rows by outcome, then path kind, then as produced; without a
+    moderator there is no ``moderator_value`` column."""
+    rank = {o: k for k, o in enumerate(outcomes)}
+    ordered = sorted(
+        range(len(rows)), key=lambda r: (rank[rows[r]["outcome"]], _PATH_ORDER[rows[r]["path"]], r)
     )
-    table = table.sort_values(["_o", "_p", "_r"], kind="stable")
-    return table.drop(columns=["_o", "_p", "_r"]).reset_index(drop=True)
+    columns = [c for c in COLUMNS if moderated or c != "moderator_value"]
+    table = {c: [rows[r][c] for r in ordered] for c in columns}
+    for c in columns[4:]:  # numeric columns float64 even when a value is None
+        table[c] = np.array(table[c], dtype=float)
+    return pd.DataFrame(table, columns=columns)
