@@ -96,7 +96,7 @@ class Featurizer:
     ) -> None:
         self.encoder = encoder
         self.feature_names = tuple(feature_names)
-        self.context_rules = len(self.feature_names) > len(FEATURE_NAMES)
+        self.context_rules = self.feature_names == FEATURE_SETS[1]
         self.text_profile = {**DEFAULT_PROFILE, **(text_profile or {})}
         self.nlp = shared_nlp(self.text_profile["language"], self.text_profile["rules"])
         self.matcher = EvidenceMatcher(self.nlp, patterns_path, lexicons_path)

@@ -31,7 +31,8 @@ import math
 
 from spacy.tokens import Doc
 
-from .evidence import content_words, is_content_token
+from .evidence import _ENDS as _EN_ENDS
+from .evidence import _ZH_ENDS, content_words, is_content_token
 
 CONTEXT_FEATURES: tuple[str, ...] = (
     "cx_message_question",
@@ -44,10 +45,9 @@ CONTEXT_FEATURES: tuple[str, ...] = (
     "cx_echo",
 )
 
-_ENDS = {
-    "en": frozenset({".", "!", "\n"}),
-    "zh": frozenset({".", "!", "\n", "。", "！", "；", ";", "…"}),
-}
+# the sentence ends of L-QUESTION evidence; in Chinese without the commas, which end a
+# question's clause there but not a sentence
+_ENDS = {"en": _EN_ENDS, "zh": _ZH_ENDS - {"，", ","}}
 _MARKS = ("?", "？")
 
 
@@ -122,7 +122,7 @@ def _specific(doc: Doc) -> set[str]:
     }
 
 
-_SENTENCE_END = frozenset({".", "!", "?", "\n", "。", "！", "？"})
+_SENTENCE_END = _ENDS["en"] | _ENDS["zh"] | frozenset(_MARKS)
 
 
 def _mostly(words: set[str], lexicon: frozenset[str]) -> bool:

@@ -110,8 +110,7 @@ def _module(torch, transformers, base: str, n_out: int):
     return CrossEncoder()
 
 
-def _encode(fit_or_tok, settings: CrossEncoderSettings, frame: pd.DataFrame):
-    tokenizer = getattr(fit_or_tok, "tokenizer", fit_or_tok)
+def _encode(tokenizer, settings: CrossEncoderSettings, frame: pd.DataFrame):
     return tokenizer(
         frame["context"].fillna("").astype(str).tolist(),
         frame["reply"].fillna("").astype(str).tolist(),
@@ -246,7 +245,7 @@ def predict_cross_encoder(fit: CrossEncoderFit, rows: pd.DataFrame, batch_size: 
     with torch.no_grad():
         for start in range(0, len(rows), batch_size):
             idx = order[start : start + batch_size]
-            logits = fit.model(**_encode(fit, fit.settings, rows.iloc[idx]))
+            logits = fit.model(**_encode(fit.tokenizer, fit.settings, rows.iloc[idx]))
             out[idx] = torch.sigmoid(logits).numpy()
     fit.model.train(was_training)
     return out
@@ -307,12 +306,14 @@ def export_onnx(fit: CrossEncoderFit, folder: Path, opset: int = 17) -> dict:
     ``cross_encoder.onnx`` (logits of every output) and ``cross_encoder_tokenizer.json``
     (pairs, truncated longest-first at ``max_tokens``)."""
     torch = require("torch", "Exporting the cross-encoder")
-    from .export_encoder import quantize_int8
+    from .export_encoder import quantize_int8, tokenizer_spec
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     fp32 = folder / "cross_encoder.fp32.onnx"
-    dummy = _encode(fit, fit.settings, pd.DataFrame({"context": ["a b"], "reply": ["c d e"]}))
+    dummy = _encode(
+        fit.tokenizer, fit.settings, pd.DataFrame({"context": ["a b"], "reply": ["c d e"]})
+    )
     names = ["input_ids", "attention_mask", "token_type_ids"]
     axes = {0: "batch", 1: "sequence"}
     fit.model.eval()
@@ -328,15 +329,9 @@ def export_onnx(fit: CrossEncoderFit, folder: Path, opset: int = 17) -> dict:
     )
     quantize_int8(fp32, folder / "cross_encoder.onnx")
     tokenizer = folder / "cross_encoder_tokenizer.json"
-    fit.tokenizer.backend_tokenizer.save(str(tokenizer))
-    spec = json.loads(tokenizer.read_text(encoding="utf-8"))
-    spec["truncation"] = {
-        "direction": "Right",
-        "max_length": fit.settings.max_tokens,
-        "strategy": "LongestFirst",
-        "stride": 0,
-    }
-    spec["padding"] = None
+    spec = tokenizer_spec(
+        json.loads(fit.tokenizer.backend_tokenizer.to_str()), fit.settings.max_tokens
+    )
     tokenizer.write_text(json.dumps(spec, ensure_ascii=False), encoding="utf-8")
     return {
         "file": "cross_encoder.onnx",

@@ -83,10 +83,9 @@ def quantize_int8(fp32_path: Path, out_path: Path) -> Path:
     return out_path
 
 
-def write_tokenizer(out_path: Path, source: Path | None = None) -> Path:
-    """Copy the fast tokenizer, padding to the longest in a batch and truncating at 256."""
-    source = source or encoder_source()
-    spec = json.loads((source / "tokenizer.json").read_text(encoding="utf-8"))
+def tokenizer_spec(spec: dict, max_tokens: int = MAX_TOKENS) -> dict:
+    """A fast tokenizer's JSON spec, padding to the longest in a batch and truncating at
+    ``max_tokens`` (longest first, so a pair keeps both texts)."""
     spec["padding"] = {
         "strategy": "BatchLongest",
         "direction": "Right",
@@ -97,10 +96,17 @@ def write_tokenizer(out_path: Path, source: Path | None = None) -> Path:
     }
     spec["truncation"] = {
         "direction": "Right",
-        "max_length": MAX_TOKENS,
+        "max_length": max_tokens,
         "strategy": "LongestFirst",
         "stride": 0,
     }
+    return spec
+
+
+def write_tokenizer(out_path: Path, source: Path | None = None) -> Path:
+    """Copy the fast tokenizer, padding to the longest in a batch and truncating at 256."""
+    source = source or encoder_source()
+    spec = tokenizer_spec(json.loads((source / "tokenizer.json").read_text(encoding="utf-8")))
     out_path.write_text(json.dumps(spec, ensure_ascii=False), encoding="utf-8")
     return out_path
 
