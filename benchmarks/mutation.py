@@ -43,6 +43,12 @@ GROUPS: dict[str, tuple[list[str], list[str]]] = {
         # the model folder's tables: a second or two a mutant
         ["tests/test_coder_blocks.py", "tests/cues/"],
     ),
+    "loaders": (
+        ["cuecoder/coder.py", "cuecoder/cues/evidence.py"],
+        # the rest of the scorer's modules: loading model folders and pattern tables,
+        # checked by loading without scoring (about 20 s a mutant)
+        ["tests/test_coder_load.py", "tests/cues/"],
+    ),
     "corpus": (
         ["cuecoder/corpus/checkpoint.py", "cuecoder/corpus/write.py"],
         # test_batch.py covers them too, but scores a corpus with the model: ~80 s a mutant
@@ -88,6 +94,14 @@ ONLY: dict[str, list[str]] = {
         "cuecoder.cues.evidence.x_content_words__mutmut_*",
         "cuecoder.cues.evidence.x__questions__mutmut_*",
         "cuecoder.cues.evidence.x__shared_content__mutmut_*",
+    ],
+    "loaders": [
+        "cuecoder.coder.x_load__mutmut_*",
+        "cuecoder.coder.xǁCoderǁ__init____mutmut_*",
+        "cuecoder.coder.xǁFeaturizerǁfrom_meta__mutmut_*",
+        "cuecoder.cues.evidence.x_data_files__mutmut_*",
+        "cuecoder.cues.evidence.x_read_lexicons__mutmut_*",
+        "cuecoder.cues.evidence.xǁEvidenceMatcherǁ__init____mutmut_*",
     ],
 }
 
