@@ -12,6 +12,8 @@ import pytest
 
 import cuecoder
 from cuecoder.coder import Coder
+from cuecoder.cues.evidence import data_files
+from cuecoder.cues.features import FEATURE_NAMES, FEATURE_SETS
 from cuecoder.errors import ModelError
 from cuecoder.model.folder import CHINESE_MODEL, DEFAULT_MODEL
 
@@ -78,8 +80,11 @@ def test_the_featurizer_takes_the_folder_tables_and_encoder():
 def test_a_folder_with_other_features_is_refused(tmp_path):
     bad = copy_of(DEFAULT_MODEL, tmp_path, "bad", lambda m: m["features"].pop())
     n = len(meta_of(DEFAULT_MODEL)["features"])
-    with pytest.raises(ModelError, match=f"lists {n - 1} features, this cuecoder computes {n}"):
+    with pytest.raises(
+        ModelError, match=f"lists {n - 1} features, this cuecoder computes {n}"
+    ) as e:
         Coder(bad)
+    assert ", ".join(FEATURE_NAMES[:3]) + ", ...)" in str(e.value)
 
 
 def test_models_with_other_labels_are_refused_together(tmp_path):
@@ -102,3 +107,58 @@ def test_verify_reaches_every_folder(tmp_path):
     with pytest.raises(ModelError):
         Coder(first)
     assert Coder(first, verify=False).labels == tuple(meta_of(DEFAULT_MODEL)["labels"])
+
+
+def test_the_thread_count_reaches_every_session():
+    coder = cuecoder.load(n_threads=3)
+    for one in (coder, coder.routes["zh"]):
+        assert one.encoder.n_workers == 3 and one.encoder.dim == 384
+        for session in one.heads.values():
+            assert session.get_session_options().intra_op_num_threads == 3
+
+
+def test_tables_are_read_under_the_names_meta_json_gives(tmp_path):
+    def rename(meta):
+        for key, new in (("patterns", "rules.tsv"), ("lexicons", "words.tsv")):
+            meta["files"][new] = meta["files"].pop(meta[key])
+            meta[key] = new
+
+    folder = copy_of(DEFAULT_MODEL, tmp_path, "renamed", rename)
+    (folder / "patterns.tsv").rename(folder / "rules.tsv")
+    (folder / "lexicons.tsv").rename(folder / "words.tsv")
+    with open(folder / "words.tsv", "a", encoding="utf-8") as fh:
+        fh.write("greeting\tahoy\ttest\n")
+    matcher = Coder(folder, verify=False).featurizer.matcher
+    assert "ahoy" in matcher.greetings and len(matcher.phrases) > 0
+
+
+def test_the_feature_set_and_lexical_head_follow_meta_json(tmp_path):
+    folder = copy_of(
+        DEFAULT_MODEL,
+        tmp_path,
+        "context",
+        lambda m: m.update(features=list(FEATURE_SETS[1])) or m.pop("lexical"),
+    )
+    coder = Coder(folder, verify=False)
+    assert coder.featurizer.feature_names == FEATURE_SETS[1] and coder.featurizer.context_rules
+    assert coder.lexical is None
+    plain = Coder(DEFAULT_MODEL).featurizer
+    assert plain.feature_names == FEATURE_SETS[0] and not plain.context_rules
+
+
+def test_phrases_match_whatever_the_case():
+    coder = Coder(DEFAULT_MODEL)
+    doc = coder.nlp.tokenizer("THANKS FOR FLAGGING this")
+    matcher = coder.featurizer.matcher
+    assert "L-ACK" in {e.subcode for e in matcher(doc)}
+
+
+def test_chinese_tables_are_the_chinese_files():
+    patterns, lexicons = data_files("zh")
+    assert patterns.is_file() and lexicons.is_file()
+    assert (patterns.parent.name, patterns.name, lexicons.name) == (
+        "zh",
+        "patterns.tsv",
+        "lexicons.tsv",
+    )
+    assert data_files("xx") == data_files("en") == data_files()
