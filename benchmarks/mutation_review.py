@@ -244,6 +244,18 @@ RULES += [
     ),
 ]
 
+# loaders group (coder and evidence loading)
+RULES += [
+    # English tables sit in cuecoder/data itself (no data/en folder) and an unknown
+    # language falls back to them: the default and the "en" comparison change nothing
+    (r'def data_files\(language: str = "en"\)', r'"XXenXX"|"EN"', "fallback"),
+    (r'if language != "en" and \(folder', r'!= "XXenXX"|!= "EN"', "fallback"),
+    # spaCy reads attribute names case-insensitively: "lower" is LOWER
+    (r'PhraseMatcher\(nlp\.vocab, attr="LOWER"\)', r'attr="lower"', "same-value"),
+    # E120's text: which labels the second model codes
+    (r"labels_second=list\(other\.labels\)", r"None", "message"),
+]
+
 
 def kinds(name, minus, plus, before):
     m, p = " ".join(minus), " ".join(plus)

@@ -12,7 +12,7 @@ import pytest
 
 import cuecoder
 from cuecoder.coder import Coder
-from cuecoder.cues.evidence import data_files
+from cuecoder.cues.evidence import EvidenceMatcher, data_files
 from cuecoder.cues.features import FEATURE_NAMES, FEATURE_SETS
 from cuecoder.errors import ModelError
 from cuecoder.model.folder import CHINESE_MODEL, DEFAULT_MODEL
@@ -162,3 +162,22 @@ def test_chinese_tables_are_the_chinese_files():
         "lexicons.tsv",
     )
     assert data_files("xx") == data_files("en") == data_files()
+
+
+def test_tables_default_to_their_usual_names(tmp_path):
+    folder = copy_of(
+        DEFAULT_MODEL, tmp_path, "unnamed", lambda m: [m.pop("patterns"), m.pop("lexicons")]
+    )
+    matcher = Coder(folder, verify=False).featurizer.matcher
+    assert len(matcher.phrases) > 0 and "hi" in matcher.greetings
+
+
+def test_a_lexicon_table_without_greetings_finds_no_address(tmp_path):
+    lexicons = tmp_path / "lexicons.tsv"
+    rows = (DEFAULT_MODEL / "lexicons.tsv").read_text(encoding="utf-8").splitlines(True)
+    lexicons.write_text("".join(r for r in rows if not r.startswith("greeting\t")), "utf-8")
+    coder = Coder(DEFAULT_MODEL)
+    matcher = EvidenceMatcher(coder.nlp, DEFAULT_MODEL / "patterns.tsv", lexicons)
+    assert matcher.greetings == frozenset()
+    found = matcher(coder.nlp.tokenizer("Hi Maria, sorry about that."))
+    assert "R-ADDRESS" not in {e.subcode for e in found}
