@@ -44,6 +44,7 @@ import pandas as pd
 
 from cuecoder.errors import CuecoderError
 from cuecoder.stats import mediate
+from cuecoder.stats.bootstrap import interval
 
 N_REPLIES = 20
 A, A3, B, C = 2.0, 1.0, 0.4, 0.2
@@ -88,7 +89,7 @@ def draw_replies(n_accounts: int, signal: float, dependent: bool, rng) -> dict:
     return {"style": style, "w": w, "z": z, "score": score}
 
 
-def replicate(n_accounts, signal, dependent, pi, k, n_boot, rng) -> list[dict]:
+def replicate(n_accounts, signal, dependent, pi, k, n_boot, rng, cis=("percentile",)) -> list[dict]:
     rep = draw_replies(n_accounts, signal, dependent, rng)
     z, w = rep["z"], rep["w"]
     x = z.mean(axis=1)
@@ -121,25 +122,29 @@ def replicate(n_accounts, signal, dependent, pi, k, n_boot, rng) -> list[dict]:
             try:
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
-                    res = mediate(
+                    res, dist = mediate(
                         frame,
                         x="x",
                         m="m",
                         y="y",
                         n_boot=n_boot,
+                        ci="bca" if "bca" in cis else "percentile",
                         seed=seed,
                         n_jobs=1,  # one thread (shared machine); results do not depend on it
+                        return_dist=True,
                         **kwargs,
                         **extra,
                     )
             except CuecoderError as exc:  # e.g. too few coded accounts for the design
-                out.append({"estimator": est, "model": model, "failed": str(exc)[:6]})
+                code = str(exc).partition("]")[0].lstrip("[")  # "[E327] ..." -> "E327"
+                out.append({"estimator": est, "model": model, "failed": code})
                 continue
             # plain arrays: indexing the result frame (and copying its attrs) cost more
             # than the fit
             path = res["path"].to_numpy()
             wval = res["moderator_value"].to_numpy() if "moderator_value" in res else None
             coef, low, high = (res[c].to_numpy() for c in ("coef", "ci_low", "ci_high"))
+            outcome, mediator = res["outcome"].to_numpy(), res["mediator"].to_numpy()
             for (mod, target), truth in TRUTH.items():
                 if mod != model:
                     continue
@@ -147,16 +152,25 @@ def replicate(n_accounts, signal, dependent, pi, k, n_boot, rng) -> list[dict]:
                 if "W=" in target:
                     sel &= wval == float(target[-1])
                 row = np.flatnonzero(sel)[0]
-                out.append(
-                    {
-                        "estimator": est,
-                        "model": model,
-                        "target": target,
-                        "error": coef[row] - truth,
-                        "covered": low[row] <= truth <= high[row],
-                        "width": high[row] - low[row],
-                    }
-                )
+                draws = dist[
+                    f"{path[row]}|{outcome[row]}|{mediator[row]}|"
+                    f"{wval[row] if wval is not None else np.nan:g}"
+                ].to_numpy()
+                for method in cis:  # every interval from the same resamples
+                    if method == "bca":  # needs the jackknife: mediate's own limits
+                        lo, hi = low[row], high[row]
+                    else:
+                        lo, hi = interval(draws, coef[row], method, 0.05)
+                    out.append(
+                        {
+                            "estimator": est if method == "percentile" else f"{est}:{method}",
+                            "model": model,
+                            "target": target,
+                            "error": coef[row] - truth,
+                            "covered": lo <= truth <= hi,
+                            "width": hi - lo,
+                        }
+                    )
     return out
 
 
@@ -223,8 +237,10 @@ def wide_row(cell: pd.DataFrame, failed: dict, extra: dict) -> dict:
     for rec in cell.itertuples(index=False):
         for stat in STATS:
             row[f"{rec.model}/{rec.target}/{rec.estimator}/{stat}"] = getattr(rec, stat)
-    for (est, model), n_failed in failed.items():
-        row[f"{model}/failed/{est}"] = int(n_failed)
+    for (est, model, code), n_failed in failed.items():
+        key = f"{model}/failed/{est}"
+        row[key] = row.get(key, 0) + int(n_failed)
+        row[f"{key}:{code}"] = int(n_failed)
     row.update(extra)
     return row
 
@@ -403,7 +419,8 @@ def summary(table: pd.DataFrame, short: float = 0.93, band: tuple = (0.93, 0.97)
 def refusals(paths: list[str]) -> str:
     """Share of corrected (and labelled-only) fits refused, by accounts, share coded and k."""
     frame = pd.concat([read_checkpoint(p) for p in paths], ignore_index=True)
-    cols = [c for c in frame.columns if "/failed/" in c]
+    cols = [c for c in frame.columns if "/failed/" in c and ":" not in c]
+    cols += sorted(c for c in frame.columns if "/failed/" in c and ":" in c)  # by code
     frame[cols] = frame[cols].fillna(0)
     out = frame.groupby(["J", "pi", "k"])[cols].sum()
     out = out.div(frame.groupby(["J", "pi", "k"])["reps_requested"].sum(), axis=0)
@@ -418,11 +435,14 @@ def run_cell(alpha, error, n_acc, pi, k, signal, args) -> tuple[pd.DataFrame, di
     rng = np.random.default_rng(cell_seed(args.seed, alpha, error, n_acc, pi, k))
     records = []
     for _ in range(args.reps):
-        records += replicate(n_acc, signal, error == "dependent", pi, k, args.n_boot, rng)
+        records += replicate(
+            n_acc, signal, error == "dependent", pi, k, args.n_boot, rng, tuple(args.ci)
+        )
     frame = pd.DataFrame(records)
     failed = {}
-    if "failed" in frame:
-        counts = frame["failed"].notna().groupby([frame.estimator, frame.model]).sum()
+    if "failed" in frame:  # by error code: E327 too few coded accounts, E328/E329 moments
+        refused = frame.dropna(subset=["failed"])
+        counts = refused.groupby(["estimator", "model", "failed"]).size()
         failed = {key: n for key, n in counts.items() if n > 0}
     frame = frame.dropna(subset=["target"])
     cell = (
@@ -445,6 +465,20 @@ def main() -> None:
     parser.add_argument("--grid", choices=sorted(GRIDS), default="reduced")
     parser.add_argument("--seed", type=int, default=17)
     parser.add_argument(
+        "--ci",
+        nargs="+",
+        choices=("percentile", "bc", "bca"),
+        default=["percentile"],
+        help="interval methods, all from the same resamples (bca adds the jackknife); "
+        "an estimator's rows for a method other than percentile are named ESTIMATOR:METHOD",
+    )
+    parser.add_argument(
+        "--interval",
+        choices=("percentile", "bc", "bca"),
+        default="percentile",
+        help="with --pool: summarise the intervals of this method",
+    )
+    parser.add_argument(
         "--out",
         default=None,
         help="checkpoint CSV: one row per finished cell, appended; cells already in it "
@@ -457,6 +491,13 @@ def main() -> None:
         help="run the remaining cells in grid order or fewest accounts first",
     )
     parser.add_argument(
+        "--only",
+        nargs="+",
+        default=None,
+        metavar="ALPHA,ERROR,J,PI,K",
+        help="run only these cells of the grid, e.g. 0.5,random,100,0.25,all",
+    )
+    parser.add_argument(
         "--pool", nargs="+", default=None, help="only pool these per-cell CSVs, print markdown"
     )
     parser.add_argument(
@@ -465,6 +506,10 @@ def main() -> None:
     args = parser.parse_args()
     if args.pool:
         table = pooled(args.pool)
+        table = table[table["estimator"].str.contains(":") == (args.interval != "percentile")]
+        if args.interval != "percentile":
+            table = table[table["estimator"].str.endswith(f":{args.interval}")]
+        table = table.assign(estimator=table["estimator"].str.split(":").str[0])
         print(summary(table) + "\n" + refusals(args.pool) if args.summary else markdown(table))
         return
     logging.getLogger("cuecoder").setLevel(logging.ERROR)  # dropped resamples: counted
@@ -492,6 +537,15 @@ def main() -> None:
             ]
         for row in done.itertuples(index=False):
             finished.add((float(row.alpha), row.error, int(row.J), float(row.pi), str(row.k)))
+    if args.only:
+        wanted = {tuple(cell.split(",")) for cell in args.only}
+        cells = [
+            c
+            for c in cells
+            if tuple(f"{v:g}" if isinstance(v, float) else str(v) for v in c) in wanted
+        ]
+        if not cells:
+            parser.error(f"--only {' '.join(args.only)} names no cell of the {args.grid} grid")
     todo = [c for c in cells if (c[0], c[1], c[2], c[3], str(c[4])) not in finished]
     if args.order == "cheap-first":  # most cells by a deadline; results do not depend on it
         todo.sort(key=lambda c: c[2])
