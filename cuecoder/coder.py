@@ -19,6 +19,7 @@ from .codebook import EVIDENCE_ONLY, add_composites, label_column
 from .cues.evidence import Evidence, EvidenceMatcher
 from .cues.features import FEATURE_NAMES, FEATURE_SETS, featurize
 from .errors import CuecoderError, Errors, ModelError, Warnings
+from .model.cross_encoder import OnnxCrossEncoder
 from .model.encoder import OnnxEncoder, make_session
 from .model.folder import DEFAULT_MODEL, DEFAULT_MODELS, languages_of, load_meta
 from .model.lexical import LexicalHead
@@ -190,6 +191,10 @@ class Coder:
         self.lexical = (
             LexicalHead.from_meta(self.path, self.meta) if self.meta.get("lexical") else None
         )
+        cross = self.meta.get("cross_encoder")
+        self.cross_encoder = (
+            OnnxCrossEncoder.from_meta(self.path, cross, self.labels, n_threads) if cross else None
+        )
         self.languages: tuple[str, ...] = languages_of(self.meta)
         #: The model for each language a loaded folder declares (this one first).
         self.routes: dict[str, Coder] = dict.fromkeys(self.languages, self)
@@ -260,6 +265,24 @@ class Coder:
                 out[:, j] = (1 - w) * probs[:, j] + w * lexical[:, self.lexical.labels.index(label)]
         return out
 
+    def mix_cross_encoder(
+        self, probs: np.ndarray, texts: Sequence[str], contexts: Sequence[str | None]
+    ) -> np.ndarray:
+        """Mix in the cross-encoder's probabilities (each reply read with its message), per
+        label, by the weights chosen in training (``meta["cross_encoder"]["blend"]``);
+        unchanged when the model has no cross-encoder."""
+        if self.cross_encoder is None or not len(texts):
+            return probs
+        weights = self.meta["cross_encoder"]["blend"]
+        if not any(float(weights[label]) for label in self.labels):
+            return probs
+        cross = self.cross_encoder.predict_proba(texts, contexts)
+        out = probs.copy()
+        for j, label in enumerate(self.labels):
+            w = float(weights[label])
+            out[:, j] = (1 - w) * probs[:, j] + w * cross[:, j]
+        return out
+
     def predict_proba(self, X: np.ndarray) -> np.ndarray:
         """Probability of each label from the embedding heads (columns in :attr:`labels`
         order); :meth:`score` then blends in the lexical head (:meth:`blend`)."""
@@ -284,6 +307,7 @@ class Coder:
         ctx_docs = self.featurizer.tokenize_optional(contexts)
         X, evidence, truncated = self.featurizer.transform(docs, ctx_docs, batch_size)
         probs = self.blend(self.predict_proba(X), texts)
+        probs = self.mix_cross_encoder(probs, texts, contexts)
         labels = (
             np.column_stack(
                 [probs[:, j] >= self.thresholds[label] for j, label in enumerate(self.labels)]

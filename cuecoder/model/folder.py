@@ -11,9 +11,9 @@ in it is parsed:
   the type it expects (E014), with an entry for every label (E015);
 - every path it names stays inside the folder: no absolute path, no ``..``, no symbolic
   link that resolves outside (E008);
-- every file it uses has the kind its role needs (ONNX for the encoder and heads, JSON
-  for the tokenizer, TSV for tables; E017), a checksum in ``files`` (E013), and a size
-  under :data:`SIZE_LIMITS` (E016; sizes are checked before hashing or parsing).
+- every file it uses has the kind its role needs (ONNX for the encoder, heads and
+  cross-encoder, JSON for tokenizers, TSV for tables; E017), a checksum in ``files``
+  (E013), and a size under :data:`SIZE_LIMITS` (E016; sizes are checked before hashing or parsing).
 
 Notes
 -----
@@ -68,6 +68,8 @@ ROLE_KINDS = {
     "patterns": ".tsv",
     "lexicons": ".tsv",
     "lexical.file": ".tsv",
+    "cross_encoder.file": ".onnx",
+    "cross_encoder.tokenizer": ".json",
 }
 #: The default model, shipped inside the package (``cuecoder/models/default``): English.
 DEFAULT_MODEL = Path(str(resources.files("cuecoder") / "models" / "default"))
@@ -137,6 +139,9 @@ def used_files(meta: dict) -> list[tuple[str, str]]:
     used += [(k, meta.get(k, f"{k}.tsv")) for k in ("patterns", "lexicons")]
     if isinstance(meta.get("lexical"), dict) and "file" in meta["lexical"]:
         used.append(("lexical.file", meta["lexical"]["file"]))
+    cross = meta.get("cross_encoder")
+    if isinstance(cross, dict):
+        used += [(f"cross_encoder.{k}", cross[k]) for k in ("file", "tokenizer") if k in cross]
     return used
 
 
@@ -261,6 +266,12 @@ META_TYPES = {
     "corpus_evidence.threshold!": "prob",
     "corpus_evidence.features": "list[str]",
     "corpus_evidence.index": "dict",
+    "cross_encoder?": "dict",
+    "cross_encoder.file!": "str",
+    "cross_encoder.tokenizer!": "str",
+    "cross_encoder.outputs!": "list[str]",
+    "cross_encoder.max_tokens!": "int>0",
+    "cross_encoder.blend!": "dict[prob]",
 }
 
 
@@ -303,13 +314,15 @@ def check_types(meta: dict, meta_path: Path) -> None:
             raise ModelError(
                 Errors.E015.format(path=meta_path, field=field, missing=missing, labels=labels)
             )
-    if isinstance(meta.get("lexical"), dict):
-        missing = [label for label in labels if label not in meta["lexical"]["intercepts"]]
+    tables = {"lexical.intercepts": ("lexical", "intercepts")}
+    tables["cross_encoder.blend"] = ("cross_encoder", "blend")
+    for field, (part, key) in tables.items():
+        if not isinstance(meta.get(part), dict):
+            continue
+        missing = [label for label in labels if label not in meta[part][key]]
         if missing:
             raise ModelError(
-                Errors.E015.format(
-                    path=meta_path, field="lexical.intercepts", missing=missing, labels=labels
-                )
+                Errors.E015.format(path=meta_path, field=field, missing=missing, labels=labels)
             )
 
 

@@ -341,3 +341,162 @@ def export_onnx(fit: CrossEncoderFit, folder: Path, opset: int = 17) -> dict:
         "quantization": "dynamic int8, per-channel, QInt8 weights",
         "opset": opset,
     }
+
+
+# -- the pipeline stage: a cross-encoder inside a model folder ---------------------------
+
+#: Options of a config's ``[cross_encoder]`` table besides :class:`CrossEncoderSettings`'
+#: fields, with their defaults: the share of real training rows (whole brands) kept out
+#: of fine-tuning to choose the blend weights and thresholds, the weights tried, and
+#: whether the shipped graph is the int8 one.
+STAGE_OPTIONS = {"val_share": 0.2, "blend_grid": [0.0, 0.25, 0.5, 0.75, 1.0], "quantize": "int8"}
+QUANTIZE = ("int8", "none")
+
+
+@dataclass
+class StageResult:
+    """What :func:`fit_stage` adds to a model: ``meta["cross_encoder"]``, the thresholds
+    of the mixed probabilities, and those probabilities on the validation and test rows."""
+
+    spec: dict
+    thresholds: dict[str, float]
+    val: np.ndarray
+    val_probs: np.ndarray
+    test_probs: np.ndarray
+
+
+def stage_settings(section: dict, seed: int) -> tuple[CrossEncoderSettings, dict]:
+    """Settings and stage options from a config's ``[cross_encoder]`` table (E104 names
+    an unknown key, E307 a bad value)."""
+    fields = set(CrossEncoderSettings.__dataclass_fields__)
+    unknown = sorted(set(section) - fields - set(STAGE_OPTIONS))
+    if unknown:
+        raise CuecoderError(
+            Errors.E104.format(
+                value=unknown,
+                name="keys of [cross_encoder]",
+                valid=sorted(fields | set(STAGE_OPTIONS)),
+            )
+        )
+    options = {**STAGE_OPTIONS, **{k: v for k, v in section.items() if k in STAGE_OPTIONS}}
+    if not 0 < float(options["val_share"]) < 1:
+        raise CuecoderError(
+            Errors.E307.format(
+                name="val_share", requirement="in (0, 1)", value=options["val_share"]
+            )
+        )
+    grid = options["blend_grid"]
+    if not grid or any(not 0 <= w <= 1 for w in grid):
+        raise CuecoderError(
+            Errors.E307.format(name="blend_grid", requirement="weights between 0 and 1", value=grid)
+        )
+    if options["quantize"] not in QUANTIZE:
+        raise CuecoderError(
+            Errors.E104.format(value=options["quantize"], name="quantize", valid=list(QUANTIZE))
+        )
+    given = {k: v for k, v in section.items() if k in fields}
+    return CrossEncoderSettings(**{"seed": seed, **given}), options
+
+
+def fit_stage(
+    rows: pd.DataFrame,
+    is_train: np.ndarray,
+    is_real: np.ndarray,
+    base_oof: np.ndarray,
+    base_test: np.ndarray,
+    section: dict,
+    folder: Path,
+    seed: int = 0,
+    metric: str = "alpha",
+) -> StageResult:
+    """Fine-tune a cross-encoder, export it into ``folder`` and mix it with the frozen design.
+
+    Whole brands holding ``val_share`` of the real training rows (of all training rows
+    when none is real)
+    (:func:`~cuecoder.train.selection.held_out_groups`) are kept out of fine-tuning; on
+    them each label's weight and threshold are chosen (:func:`choose_blend`) between the
+    frozen design's out-of-fold probability (``base_oof``, one row per training row) and
+    the exported cross-encoder's, the one that ships. The test rows get the mixed
+    probability (``base_test`` being the frozen design's).
+    """
+    from ..model.cross_encoder import OnnxCrossEncoder
+    from .lexical import choose_blend
+    from .selection import held_out_groups
+
+    settings, options = stage_settings(section, seed)
+    folder = Path(folder)
+    labels = list(LABELS)
+    pool = is_train & is_real
+    if not pool.any():  # written rows only (the tiny config): whole industries instead
+        pool = is_train.copy()
+    val = np.zeros(len(rows), dtype=bool)
+    val[pool] = held_out_groups(rows.loc[pool, "group"].to_numpy(), options["val_share"], seed)
+    if not val.any():
+        raise CuecoderError(
+            Errors.E307.format(
+                name="val_share",
+                requirement="large enough to hold one brand",
+                value=options["val_share"],
+            )
+        )
+    fitting = rows[is_train & ~val].reset_index(drop=True)
+    logger.info(
+        "cross-encoder: fine-tuning on %d rows, %d validation rows", len(fitting), val.sum()
+    )
+    fit = fit_cross_encoder(fitting, settings)
+    val_rows, test_rows = rows[val], rows[~is_train]
+    torch_val = predict_cross_encoder(fit, val_rows)[:, : len(labels)]
+    spec = export_onnx(fit, folder)
+    fp32 = folder / "cross_encoder.fp32.onnx"
+
+    def run(path: Path, frame: pd.DataFrame) -> np.ndarray:
+        model = OnnxCrossEncoder(
+            path,
+            folder / spec["tokenizer"],
+            fit.outputs,
+            labels,
+            spec["max_tokens"],
+            settings.threads,
+        )
+        return model.predict_proba(frame["reply"].tolist(), frame["context"].tolist())
+
+    fp32_val = run(fp32, val_rows)
+    parity = {"export_max_abs_diff": float(np.abs(fp32_val - torch_val).max())}
+    if options["quantize"] == "int8":
+        p_val = run(folder / spec["file"], val_rows)
+        parity["int8_max_abs_diff"] = float(np.abs(p_val - fp32_val).max())
+        fp32.unlink()
+    else:
+        (folder / spec["file"]).unlink()
+        fp32.rename(folder / spec["file"])
+        spec["quantization"] = "none (float32)"
+        p_val = fp32_val
+    p_test = run(folder / spec["file"], test_rows) if len(test_rows) else np.zeros((0, len(labels)))
+
+    y_val = rows.loc[val, labels].to_numpy()
+    base_val = base_oof[val[is_train]]
+    # base_oof follows the training rows, val marks rows among all
+    weights, thresholds, scores = {}, {}, {}
+    val_probs = np.zeros_like(p_val)
+    test_probs = np.zeros_like(p_test)
+    for j, label in enumerate(labels):
+        w, thr, score = choose_blend(
+            y_val[:, j], base_val[:, j], p_val[:, j], metric, tuple(options["blend_grid"])
+        )
+        weights[label], thresholds[label], scores[label] = float(w), round(float(thr), 6), score
+        val_probs[:, j] = (1 - w) * base_val[:, j] + w * p_val[:, j]
+        if len(test_rows):
+            test_probs[:, j] = (1 - w) * base_test[:, j] + w * p_test[:, j]
+    spec.update(
+        blend=weights,
+        validation={
+            "n_rows": int(val.sum()),
+            "brands": sorted(rows.loc[val, "brand"].astype(str).unique().tolist()),
+            metric: {k: round(float(v), 4) for k, v in scores.items()},
+        },
+        parity=parity,
+        n_fit=int(len(fitting)),
+        settings={k: v for k, v in asdict(settings).items() if k not in {"threads", "base"}},
+        seconds=round(fit.seconds, 1),
+    )
+    return StageResult(spec, thresholds, val, val_probs, test_probs)

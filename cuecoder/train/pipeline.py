@@ -100,6 +100,9 @@ class TrainConfig:
     lexical: bool = True
     #: lexical weights tried per label (1.0 lets a label use the lexical head alone)
     blend_grid: list[float] = field(default_factory=lambda: list(BLEND_GRID))
+    #: the ``[cross_encoder]`` table: fine-tune a cross-encoder and mix it in
+    #: (:func:`cuecoder.train.cross_encoder.fit_stage`); None trains without one
+    cross_encoder: dict | None = None
 
     @classmethod
     def from_toml(cls, path: Path) -> TrainConfig:
@@ -111,6 +114,8 @@ class TrainConfig:
             **{f"text_{k}": v for k, v in raw.get("text", {}).items()},
             **{("head" if k == "kind" else k): v for k, v in raw.get("head", {}).items()},
         }
+        if "cross_encoder" in raw:
+            flat["cross_encoder"] = dict(raw["cross_encoder"])
         known = set(cls.__dataclass_fields__)
         unknown = sorted(set(flat) - known)
         if unknown:
@@ -298,6 +303,8 @@ def train(config: Path | TrainConfig, output: Path | None = None) -> dict:
     heads, thresholds, fit_info, metrics = {}, {}, {}, {"model": {}, "n_test": int(len(test))}
     (tmp / "heads").mkdir()
     test_labels: dict[str, np.ndarray] = {}
+    base_oof = np.zeros((int(is_train.sum()), len(LABELS)))
+    base_test = np.zeros((int((~is_train).sum()), len(LABELS)))
     lexical = lexical_test = None
     if cfg.lexical:
         lexical = fit_lexical(
@@ -344,8 +351,41 @@ def train(config: Path | TrainConfig, output: Path | None = None) -> dict:
                 p = (1 - weight) * p + weight * lexical_test[label]
             metrics["model"][label] = binary_report(y[~is_train], p >= thr, p)
             test_labels[label] = p >= thr
-        if label == "automated":
-            auto_oof, auto_test = oof, (p if len(test) else None)
+            base_test[:, LABELS.index(label)] = p
+        base_oof[:, LABELS.index(label)] = oof
+
+    # corpus evidence is fit on out-of-fold automated probabilities of the training rows
+    auto = LABELS.index("automated")
+    corpus_rows, auto_oof, auto_test = is_train, base_oof[:, auto], base_test[:, auto]
+    cross = None
+    if cfg.cross_encoder is not None:
+        from .cross_encoder import fit_stage
+
+        cross = fit_stage(
+            rows,
+            is_train,
+            is_real,
+            base_oof,
+            base_test,
+            cfg.cross_encoder,
+            tmp,
+            cfg.seed,
+            cfg.threshold_metric,
+        )
+        thresholds = cross.thresholds
+        metrics["frozen_design"] = metrics["model"]
+        metrics["model"] = {}
+        for j, label in enumerate(LABELS):
+            if len(test):
+                p = cross.test_probs[:, j]
+                y = rows[label].to_numpy()[~is_train]
+                metrics["model"][label] = binary_report(y, p >= thresholds[label], p)
+                test_labels[label] = p >= thresholds[label]
+        # the mixed probabilities are out of sample on the validation brands only
+        corpus_rows, auto_oof = cross.val, cross.val_probs[:, auto]
+        auto_test = cross.test_probs[:, auto]
+    if not len(test):
+        auto_test = None
 
     if cfg.second_coding and len(test):
         second = apply_recodes(
@@ -365,7 +405,7 @@ def train(config: Path | TrainConfig, output: Path | None = None) -> dict:
     corpus_params = None
     if cfg.corpus_evidence and corpus is not None:
         corpus_params, metrics["automated_with_corpus_evidence"] = fit_corpus_combination(
-            rows, is_train, is_real, auto_oof, auto_test, corpus, cfg
+            rows, corpus_rows, is_real, auto_oof, auto_test, corpus, cfg, ~is_train
         )
     if cfg.baselines and len(test):
         metrics["baselines"] = _baselines(rows, is_train, X, n_emb, featurizer, folds, corpus, cfg)
@@ -399,6 +439,7 @@ def train(config: Path | TrainConfig, output: Path | None = None) -> dict:
             "text_sha256": data_hash(rows, ["item_id", "reply", "context"]),
         },
         "corpus_evidence": corpus_params,
+        **({"cross_encoder": cross.spec} if cross is not None else {}),
         "files": {},
         "created_seconds": round(time.time() - started, 1),
     }
@@ -427,10 +468,11 @@ def train(config: Path | TrainConfig, output: Path | None = None) -> dict:
     return meta
 
 
-def fit_corpus_combination(rows, is_train, is_real, auto_oof, auto_test, corpus, cfg):
+def fit_corpus_combination(rows, is_train, is_real, auto_oof, auto_test, corpus, cfg, is_test=None):
     """Fit how corpus evidence (template size and recipients over the whole real corpus)
-    combines with the per-reply ``automated`` probability, on the training rows' out-of-fold
-    probabilities; report the combination on the test brands.
+    combines with the per-reply ``automated`` probability, on out-of-sample probabilities
+    of the rows in ``is_train`` (``auto_oof``, one per such row); report the combination
+    on the rows in ``is_test`` (default: the rest).
 
     See :func:`cuecoder.templates.evidence.combine_automated` for the model and
     ``docs/templates.md`` for why out-of-fold probabilities are used.
@@ -459,7 +501,7 @@ def fit_corpus_combination(rows, is_train, is_real, auto_oof, auto_test, corpus,
     )
     report = {}
     if auto_test is not None:
-        te_idx = np.flatnonzero(~is_train)
+        te_idx = np.flatnonzero(~is_train if is_test is None else is_test)
         Xte = corpus_features(auto_test, size[te_idx], recs[te_idx])
         p = model.predict_proba(Xte)[:, 1]
         report = binary_report(y[te_idx], p >= params["threshold"], p)

@@ -28,7 +28,7 @@ import logging
 from pathlib import Path
 
 import numpy as np
-from teacher import english_rows, evaluate, validation_mask
+from teacher import evaluate, language_rows, validation_mask
 
 from cuecoder.codebook import LABELS
 from cuecoder.coder import Featurizer
@@ -142,7 +142,7 @@ def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     args.work.mkdir(parents=True, exist_ok=True)
 
-    rows = english_rows(args.config, args.data_dir)
+    rows = language_rows(args.config, args.data_dir, "en")
     d = design(rows, args.work, args.model)
     X, CX = d["X"], d["CX"]
     is_train = (rows["split"] == "train").to_numpy()

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from teacher import english_rows
+from teacher import language_rows
 
 from cuecoder.codebook import LABELS
 from cuecoder.coder import Featurizer
@@ -72,7 +72,7 @@ def main() -> None:
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
 
-    rows = english_rows(args.config, args.data_dir)
+    rows = language_rows(args.config, args.data_dir, "en")
     X = np.load(args.work / "design.npz")["X"]
     cache = args.work / f"uncoded_{args.n_uncoded}.npz"
     extra = uncoded(rows, args.data_dir, args.n_uncoded, args.seed)

@@ -16,6 +16,12 @@ it (``training/ablations/context_levers.py`` blends them with the frozen design)
 killed run keeps every finished epoch.
 
     python training/ablations/teacher.py --work /tmp/teacher --sizes 1.0 0.5 --seeds 0
+
+``--languages en zh --config training/configs/round3.toml training/configs/zh.toml``
+fine-tunes one teacher on both languages (the Chinese rows split as the Chinese model's
+config splits them; a brand held out by either is held out from both), and reports the
+test alpha per language. Its validation rows are whole brands up to ``--val-share`` of the
+rows (:func:`cuecoder.train.selection.held_out_groups`).
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ import logging
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 from cuecoder.codebook import LABELS
 from cuecoder.stats.agreement import binary_report
@@ -36,15 +43,33 @@ from cuecoder.train.cross_encoder import (
     save_fit,
 )
 from cuecoder.train.pipeline import TrainConfig, load_training_data
-from cuecoder.train.selection import best_threshold
+from cuecoder.train.selection import best_threshold, held_out_groups
 
 
-def english_rows(config: Path, data_dir: str | None):
+def language_rows(config: Path, data_dir: str | None, language: str = "en"):
+    """The config's rows in one language, split as that language's model splits them."""
     cfg = TrainConfig.from_toml(config)
     if data_dir:
         cfg.data_dir = data_dir
-    cfg.languages = ["en"]
-    return load_training_data(cfg).reset_index(drop=True)
+    cfg.languages = [language]
+    rows = load_training_data(cfg)
+    rows["language"] = language
+    return rows.reset_index(drop=True)
+
+
+def bilingual_rows(configs: list[Path], languages: list[str], data_dir: str | None):
+    """Rows of every language, each from its own config; a brand held out in any is held out.
+
+    A translated STC-3 turn has one row per language under the same id and brand, so the
+    union of the test brands keeps both of its rows out of fine-tuning whenever either
+    language's model tests on it.
+    """
+    parts = [language_rows(c, data_dir, lang) for c, lang in zip(configs, languages, strict=True)]
+    rows = pd.concat(parts, ignore_index=True)
+    real = rows["source"] != "written"
+    held = set(rows.loc[real & (rows["split"] == "test"), "brand"])
+    rows["split"] = np.where(real & rows["brand"].isin(held), "test", "train")
+    return rows
 
 
 def validation_mask(rows, share: float, seed: int) -> np.ndarray:
@@ -55,6 +80,27 @@ def validation_mask(rows, share: float, seed: int) -> np.ndarray:
     brands = np.random.default_rng(seed).permutation(brands)
     held = brands[: max(1, int(round(len(brands) * share)))]
     return (train & real & rows["group"].isin(held)).to_numpy()
+
+
+def validation_rows(rows, share: float, seed: int) -> np.ndarray:
+    """Real training rows of whole brands up to ``share`` of them
+    (:func:`cuecoder.train.selection.held_out_groups`): the helpdesks' sizes differ too
+    much for a share of brands."""
+    pool = ((rows["split"] == "train") & (rows["source"] != "written")).to_numpy()
+    out = np.zeros(len(rows), dtype=bool)
+    out[pool] = held_out_groups(rows.loc[pool, "group"].to_numpy(), share, seed)
+    return out
+
+
+def evaluate_by_language(rows, val, test, y, p_val, p_test) -> dict:
+    """:func:`evaluate` per language (thresholds from that language's validation rows)."""
+    lang_val = rows.loc[val, "language"].to_numpy()
+    lang_test = rows.loc[test, "language"].to_numpy()
+    out = {}
+    for lang in sorted(set(lang_test)):
+        v, t = lang_val == lang, lang_test == lang
+        out[lang] = evaluate(y[val][v], p_val[v, :4], y[test][t], p_test[t, :4])
+    return out
 
 
 def evaluate(y_val, p_val, y_test, p_test) -> dict:
@@ -70,7 +116,14 @@ def evaluate(y_val, p_val, y_test, p_test) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--config", type=Path, default=Path("training/configs/round3.toml"))
+    parser.add_argument(
+        "--config",
+        type=Path,
+        nargs="+",
+        default=[Path("training/configs/round3.toml")],
+        help="one config per language in --languages (each language split as its model is)",
+    )
+    parser.add_argument("--languages", nargs="+", default=["en"])
     parser.add_argument("--data-dir", default=None)
     parser.add_argument("--work", type=Path, required=True)
     parser.add_argument("--sizes", type=float, nargs="+", default=[1.0])
@@ -85,14 +138,23 @@ def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     args.work.mkdir(parents=True, exist_ok=True)
 
-    rows = english_rows(args.config, args.data_dir)
-    val = validation_mask(rows, args.val_share, 0)
+    if len(args.config) != len(args.languages):
+        parser.error("give one --config per language in --languages")
+    if len(args.languages) == 1:
+        rows = language_rows(args.config[0], args.data_dir, args.languages[0])
+    else:
+        rows = bilingual_rows(args.config, args.languages, args.data_dir)
+    if len(args.languages) == 1:
+        val = validation_mask(rows, args.val_share, 0)
+    else:  # the helpdesks' sizes differ too much for a share of brands
+        val = validation_rows(rows, args.val_share, 0)
     test = (rows["split"] == "test").to_numpy()
     fitting = (rows["split"] == "train").to_numpy() & ~val
     np.savez(
         args.work / "split.npz",
         item_id=rows["item_id"].astype(str).to_numpy(),
         source=rows["source"].astype(str).to_numpy(),
+        language=rows["language"].astype(str).to_numpy(),
         val=val,
         test=test,
     )
@@ -107,6 +169,8 @@ def main() -> None:
     for seed in args.seeds:
         for size in args.sizes:
             run = f"size{size:g}_seed{seed}_sub{args.subcode_weight:g}_lr{args.lr:g}"
+            if args.languages != ["en"]:
+                run += "_" + "+".join(args.languages)
             if run in done:
                 continue
             real_fit = np.flatnonzero(fitting & (rows["source"] != "written").to_numpy())
@@ -141,6 +205,8 @@ def main() -> None:
                     "seconds": round(fit.seconds, 1),
                     "test": evaluate(y[val], p_val[:, :4], y[test], p_test[:, :4]),
                 }
+                if len(args.languages) > 1:
+                    entry["by_language"] = evaluate_by_language(rows, val, test, y, p_val, p_test)
                 with results.open("a", encoding="utf-8") as fh:
                     fh.write(json.dumps(entry) + "\n")
                 logging.info("%s epoch %d: %s", run, epoch, json.dumps(entry["test"]))
