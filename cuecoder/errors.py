@@ -73,6 +73,10 @@ class Errors(metaclass=_WithCodes):
         "Model meta.json at '{path}' names '{name}' as {role}, which must be a {kind} "
         "file: a model folder holds ONNX, JSON and TSV files only."
     )
+    E018 = (
+        "Model '{name}' at '{path}' has no cross-encoder, which accurate=True (--accurate) "
+        "needs: train one with a [cross_encoder] table in the config, or load without it."
+    )
 
     # --- input (E1xx)
     E101 = "Column '{column}' is not in {source}. Columns there: {available}."
@@ -281,6 +285,10 @@ class Warnings(metaclass=_WithCodes):
     W120 = (
         "{n} of {total} replies are in languages no loaded model reads ({languages}); their "
         "scores are NaN and 'unsupported_language' is True. Models loaded: {models}."
+    )
+    W122 = (
+        "accurate=True: the {languages} model '{name}' has no cross-encoder; its replies "
+        "are scored by its frozen design alone."
     )
     W121 = (
         "languages='any': {n} of {total} replies in languages no loaded model reads "

@@ -103,6 +103,13 @@ def cues_v2(models: list[str] | None = None) -> Coder:
     return load(models)
 
 
+@registry.misc("cuecoder.cues.v3")
+def cues_v3(models: list[str] | None = None, accurate: bool = False) -> Coder:
+    """Version 3: as version 2, and ``accurate`` runs the models' cross-encoders
+    (:class:`~cuecoder.coder.Coder`)."""
+    return load(models, accurate=accurate)
+
+
 @Language.factory(
     "cuecoder",
     default_config={"coder": {"@misc": "cuecoder.cues.v2", "models": None}, "batch_size": 32},

@@ -49,6 +49,10 @@ def explain_command(
     languages: Annotated[
         str, typer.Option("--languages", help="'auto' (route by language) or 'any'.")
     ] = "auto",
+    accurate: Annotated[
+        bool,
+        typer.Option("--accurate", help="Also run the model's cross-encoder (see the card)."),
+    ] = False,
 ) -> None:
     """Score one reply and show its evidence highlighted."""
     import warnings
@@ -57,7 +61,7 @@ def explain_command(
 
     with user_errors(), warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the flags below say it once
-        coder = load(model or None)
+        coder = load(model or None, accurate=accurate)
         row = coder.score([reply], [context], languages=languages).iloc[0]
     scorer = coder.routes.get(row["language"], coder)
     table = Table(

@@ -64,6 +64,14 @@ def score_command(
             "flagged with NaN scores; 'any': score every reply (with a warning).",
         ),
     ] = "auto",
+    accurate: Annotated[
+        bool,
+        typer.Option(
+            "--accurate",
+            help="Also run the model's cross-encoder (reads each reply with its message; "
+            "more valid, about half the speed; see the model card).",
+        ),
+    ] = False,
     batch_size: Annotated[
         int,
         typer.Option(
@@ -112,7 +120,7 @@ def score_command(
                 context_col=context_col,
                 id_col=id_col,
                 keep=keep,
-                model=model or None,
+                model=_accurate(model) if accurate else (model or None),
                 batch_size=batch_size,
                 chunk_rows=chunk_rows,
                 workers=workers,
@@ -139,3 +147,10 @@ def score_command(
         + (f"; quarantine: {summary.quarantine}" if summary.quarantine else ""),
         highlight=False,
     )
+
+
+def _accurate(model: list[Path] | None):
+    """The models loaded with their cross-encoders (E018 when the first has none)."""
+    from ..coder import load
+
+    return load(model or None, accurate=True)

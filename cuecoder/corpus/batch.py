@@ -350,7 +350,7 @@ def _run(
     index = None
     if corpus_evidence:
         cio_cols = cread.Columns(**columns.__dict__)
-        index = build_template_index(files, cio_cols, chunk_rows, coder.meta.get("corpus_evidence"))
+        index = build_template_index(files, cio_cols, chunk_rows, coder.corpus_model)
 
     if engine == "dask":
         from .dask_engine import DaskExecutor
@@ -365,9 +365,12 @@ def _run(
             scheduler=scheduler,
             client=client,
             languages=languages,
+            load_options=coder.load_options,
         )
     elif workers > 1:
-        executor = ProcessExecutor(coder.paths, workers, index, batch_size, id_name, languages)
+        executor = ProcessExecutor(
+            coder.paths, workers, index, batch_size, id_name, languages, coder.load_options
+        )
     else:
         executor = InlineExecutor(coder, index, batch_size, id_name, languages)
 

@@ -32,8 +32,9 @@ def model_token(coder) -> str:
     files = json.dumps([m.meta.get("files", {}) for m in models], sort_keys=True)
     if len(models) == 1:  # the token of one model as before
         files = json.dumps(coder.meta.get("files", {}), sort_keys=True)
+    mode = ":accurate" if getattr(coder, "accurate", False) else ""
     return "+".join(f"{m.meta['name']}@{m.meta['version']}" for m in models) + (
-        ":" + hashlib.sha256(files.encode()).hexdigest()[:16]
+        ":" + hashlib.sha256(files.encode()).hexdigest()[:16] + mode
     )
 
 

@@ -51,14 +51,14 @@ _STATE: dict[str, dict] = {}
 _STATE_LOCK = threading.Lock()
 
 
-def _state(token: str, model_path: list[str], index) -> dict:
+def _state(token: str, model_path: list[str], index, load_options: dict | None = None) -> dict:
     with _STATE_LOCK:
         state = _STATE.get(token)
         if state is None:
             from ..coder import load
 
             state = {
-                "coder": load(model_path, n_threads=1),
+                "coder": load(model_path, n_threads=1, **(load_options or {})),
                 "index": index,
                 "lock": threading.Lock(),
             }
@@ -77,16 +77,21 @@ class CuecoderPlugin(_PluginBase):
         Model folders (the first primary), as seen from the workers.
     index : TemplateIndex, optional
         Finalized template index of a corpus-evidence run.
+    load_options : dict, optional
+        What :func:`cuecoder.load` takes besides the paths (``accurate``).
     """
 
-    def __init__(self, token: str, model_path: list[str], index=None) -> None:
+    def __init__(
+        self, token: str, model_path: list[str], index=None, load_options: dict | None = None
+    ) -> None:
         self.token = token
         self.model_path = model_path
         self.index = index
+        self.load_options = dict(load_options or {})
         self.name = f"cuecoder-{token}"
 
     def setup(self, worker=None) -> None:
-        _state(self.token, self.model_path, self.index)
+        _state(self.token, self.model_path, self.index, self.load_options)
 
     def teardown(self, worker=None) -> None:
         with _STATE_LOCK:
@@ -101,11 +106,12 @@ def score_partition(
     id_name: str,
     with_index: bool,
     languages: str = "auto",
+    load_options: dict | None = None,
 ) -> pd.DataFrame:
     """``map_partitions`` function: score one chunk with the worker's loaded model."""
     from .frame import score_frame
 
-    state = _state(token, model_path, None)
+    state = _state(token, model_path, None, load_options)
     index = state["index"] if with_index else None
     if with_index and index is None:
         raise CuecoderError(Errors.E507.format(worker=_worker_name()))
@@ -137,6 +143,8 @@ class DaskExecutor:
         Address of a running scheduler, e.g. ``tcp://10.0.0.1:8786``.
     client : distributed.Client, optional
         An existing client (e.g. of a ``dask_jobqueue`` cluster).
+    load_options : dict, optional
+        What :func:`cuecoder.load` takes besides the paths (``accurate``).
     """
 
     def __init__(
@@ -150,6 +158,7 @@ class DaskExecutor:
         scheduler: str | None = None,
         client=None,
         languages: str = "auto",
+        load_options: dict | None = None,
     ) -> None:
         require("dask.dataframe", FEATURE)
         distributed = require("distributed", FEATURE)
@@ -176,7 +185,8 @@ class DaskExecutor:
         self.batch_size, self.id_name = batch_size, id_name
         self.with_index = index is not None
         self.labels = tuple(labels)
-        self.plugin = CuecoderPlugin(self.token, self.model_path, index)
+        self.load_options = dict(load_options or {})
+        self.plugin = CuecoderPlugin(self.token, self.model_path, index, self.load_options)
         client.register_plugin(self.plugin, name=self.plugin.name)
         n_workers = max(1, len(client.scheduler_info(n_workers=-1).get("workers", {})))
         self.max_pending = 2 * n_workers
@@ -199,6 +209,7 @@ class DaskExecutor:
                 self.id_name,
                 self.with_index,
                 self.languages,
+                self.load_options,
                 meta=meta,
                 enforce_metadata=False,
             )

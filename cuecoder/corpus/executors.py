@@ -17,11 +17,14 @@ from .frame import score_frame
 _WORKER: dict = {}
 
 
-def _init_worker(model_paths: list[str], n_threads: int | None, index) -> None:
-    """Process-pool initializer: load the models once per process."""
+def _init_worker(
+    model_paths: list[str], n_threads: int | None, index, load_options: dict | None = None
+) -> None:
+    """Process-pool initializer: load the models once per process (``load_options``: the
+    parent coder's :attr:`~cuecoder.coder.Coder.load_options`, e.g. ``accurate``)."""
     from ..coder import load
 
-    _WORKER["coder"] = load(model_paths, n_threads=n_threads)
+    _WORKER["coder"] = load(model_paths, n_threads=n_threads, **(load_options or {}))
     _WORKER["index"] = index
 
 
@@ -72,13 +75,14 @@ class ProcessExecutor(InlineExecutor):
         batch_size: int,
         id_name: str,
         languages: str = "auto",
+        load_options: dict | None = None,
     ) -> None:
         n_threads = max(1, (os.cpu_count() or 1) // workers)
         self.pool = cf.ProcessPoolExecutor(
             max_workers=workers,
             mp_context=multiprocessing.get_context("spawn"),
             initializer=_init_worker,
-            initargs=([str(p) for p in model_paths], n_threads, index),
+            initargs=([str(p) for p in model_paths], n_threads, index, load_options),
         )
         self.max_pending = 2 * workers
         self.batch_size, self.id_name, self.languages = batch_size, id_name, languages

@@ -272,6 +272,11 @@ META_TYPES = {
     "cross_encoder.outputs!": "list[str]",
     "cross_encoder.max_tokens!": "int>0",
     "cross_encoder.blend!": "dict[prob]",
+    "cross_encoder.thresholds!": "dict[prob]",
+    "cross_encoder.corpus_evidence?": "dict",
+    "cross_encoder.corpus_evidence.coef!": "list[number]",
+    "cross_encoder.corpus_evidence.intercept!": "number",
+    "cross_encoder.corpus_evidence.threshold!": "prob",
 }
 
 
@@ -316,6 +321,7 @@ def check_types(meta: dict, meta_path: Path) -> None:
             )
     tables = {"lexical.intercepts": ("lexical", "intercepts")}
     tables["cross_encoder.blend"] = ("cross_encoder", "blend")
+    tables["cross_encoder.thresholds"] = ("cross_encoder", "thresholds")
     for field, (part, key) in tables.items():
         if not isinstance(meta.get(part), dict):
             continue

@@ -158,9 +158,13 @@ def write_card(folder: Path, meta: dict, rows: pd.DataFrame) -> Path:
             *lines,
             "",
         ]
-    if metrics.get("frozen_design"):
-        parts += ["### Without the cross-encoder (the frozen design alone)", ""]
-        parts += [_table(metrics["frozen_design"]), ""]
+    if metrics.get("accurate"):
+        parts += [
+            "### Accurate mode (`accurate=True`, `--accurate`: the cross-encoder mixed in)",
+            "",
+            _table(metrics["accurate"]),
+            "",
+        ]
     for name, block in metrics.get("baselines", {}).items():
         parts += [f"### Baseline: {name}", "", _table(block), ""]
     parts += [
@@ -183,14 +187,17 @@ def write_card(folder: Path, meta: dict, rows: pd.DataFrame) -> Path:
         ),
         *(
             [
-                "- Cross-encoder: the encoder fine-tuned on (message, reply) pairs for the "
-                f"labels and sub-codes (`{meta['cross_encoder']['file']}`, "
+                "- Cross-encoder (accurate mode only): the encoder fine-tuned on (message, "
+                "reply) pairs for the labels and sub-codes "
+                f"(`{meta['cross_encoder']['file']}`, "
                 f"{meta['cross_encoder'].get('quantization', 'fp32')}; "
                 f"{meta['cross_encoder']['n_fit']} training rows), mixed into each label's "
                 "probability with the weight chosen on "
                 f"{meta['cross_encoder']['validation']['n_rows']} rows of brands it never "
-                f"saw: {meta['cross_encoder']['blend']}. Each reply runs on its own "
-                "(about 2x the frozen design's time per reply)."
+                f"saw: {meta['cross_encoder']['blend']}; thresholds "
+                f"{meta['cross_encoder'].get('thresholds', meta['thresholds'])}. Each reply "
+                "runs on its own "
+                "(about twice the time per reply of the frozen design)."
             ]
             if meta.get("cross_encoder")
             else []

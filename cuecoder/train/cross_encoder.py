@@ -196,7 +196,9 @@ def fit_cross_encoder(
     warmup = max(1, int(settings.warmup_share * n_steps))
     scheduler = torch.optim.lr_scheduler.LambdaLR(
         optimizer,
-        lambda s: (s + 1) / warmup if s < warmup else max(0.0, (n_steps - s) / (n_steps - warmup)),
+        lambda s: (
+            (s + 1) / warmup if s < warmup else max(0.0, (n_steps - s) / max(1, n_steps - warmup))
+        ),
     )
     lengths = (rows["reply"].fillna("").str.len() + rows["context"].fillna("").str.len()).to_numpy()
     started = time.perf_counter()
@@ -251,8 +253,9 @@ def predict_cross_encoder(fit: CrossEncoderFit, rows: pd.DataFrame, batch_size: 
     return out
 
 
-def save_fit(fit: CrossEncoderFit, folder: Path) -> Path:
-    """Write the body (``save_pretrained``, safetensors), the output layer and settings."""
+def save_fit(fit: CrossEncoderFit, folder: Path, extra: dict | None = None) -> Path:
+    """Write the body (``save_pretrained``, safetensors), the output layer and settings
+    (with ``extra``, e.g. a hash of the training rows, in ``cross_encoder.json``)."""
     require("safetensors", "Saving the cross-encoder")
     from safetensors.torch import save_file
 
@@ -271,6 +274,7 @@ def save_fit(fit: CrossEncoderFit, folder: Path) -> Path:
         "loss_per_50_steps": [
             round(float(np.mean(fit.losses[s : s + 50])), 5) for s in range(0, len(fit.losses), 50)
         ],
+        **(extra or {}),
     }
     (folder / "cross_encoder.json").write_text(json.dumps(info, indent=1), encoding="utf-8")
     return folder
@@ -345,18 +349,61 @@ def export_onnx(fit: CrossEncoderFit, folder: Path, opset: int = 17) -> dict:
 
 # -- the pipeline stage: a cross-encoder inside a model folder ---------------------------
 
+
+def _rows_digest(rows: pd.DataFrame) -> str:
+    import hashlib
+
+    digest = hashlib.sha256()
+    columns = ["item_id", "context", "reply", *LABELS, "subcodes"]
+    present = [c for c in columns if c in rows]
+    for row in rows[present].itertuples(index=False):
+        digest.update("\x1f".join(map(str, row)).encode("utf-8") + b"\x1e")
+    return digest.hexdigest()
+
+
+def _fit_or_resume(
+    rows: pd.DataFrame, settings: CrossEncoderSettings, checkpoint: str | None
+) -> CrossEncoderFit:
+    """Fine-tune, or load the weights a run with the same rows and settings kept in
+    ``checkpoint`` (so a crash after tens of minutes of fine-tuning loses nothing)."""
+    digest = _rows_digest(rows)
+    same = {k: v for k, v in asdict(settings).items() if k != "threads"}
+    folder = Path(checkpoint) if checkpoint else None
+    if folder is not None and (folder / "cross_encoder.json").is_file():
+        info = json.loads((folder / "cross_encoder.json").read_text(encoding="utf-8"))
+        kept = {k: v for k, v in info.get("settings", {}).items() if k != "threads"}
+        if info.get("rows_sha256") == digest and kept == same:
+            logger.info(
+                "cross-encoder: the fine-tuned weights in %s (same rows, same settings)", folder
+            )
+            return load_fit(folder, settings.threads)
+        logger.info("cross-encoder: %s was trained on other rows or settings; fine-tuning", folder)
+    logger.info("cross-encoder: fine-tuning on %d rows", len(rows))
+    fit = fit_cross_encoder(rows, settings)
+    if folder is not None:
+        save_fit(fit, folder, {"rows_sha256": digest})
+    return fit
+
+
 #: Options of a config's ``[cross_encoder]`` table besides :class:`CrossEncoderSettings`'
 #: fields, with their defaults: the share of real training rows (whole brands) kept out
-#: of fine-tuning to choose the blend weights and thresholds, the weights tried, and
-#: whether the shipped graph is the int8 one.
-STAGE_OPTIONS = {"val_share": 0.2, "blend_grid": [0.0, 0.25, 0.5, 0.75, 1.0], "quantize": "int8"}
+#: of fine-tuning to choose the blend weights and thresholds, the weights tried, whether
+#: the shipped graph is the int8 one, and a folder where the fine-tuned weights are kept
+#: (safetensors) and reused by a rerun with the same rows and settings.
+STAGE_OPTIONS = {
+    "val_share": 0.2,
+    "blend_grid": [0.0, 0.25, 0.5, 0.75, 1.0],
+    "quantize": "int8",
+    "checkpoint": None,
+}
 QUANTIZE = ("int8", "none")
 
 
 @dataclass
 class StageResult:
-    """What :func:`fit_stage` adds to a model: ``meta["cross_encoder"]``, the thresholds
-    of the mixed probabilities, and those probabilities on the validation and test rows."""
+    """What :func:`fit_stage` adds to a model: ``meta["cross_encoder"]`` (with the
+    thresholds of the mixed probabilities), and those probabilities on the validation and
+    test rows."""
 
     spec: dict
     thresholds: dict[str, float]
@@ -440,10 +487,8 @@ def fit_stage(
             )
         )
     fitting = rows[is_train & ~val].reset_index(drop=True)
-    logger.info(
-        "cross-encoder: fine-tuning on %d rows, %d validation rows", len(fitting), val.sum()
-    )
-    fit = fit_cross_encoder(fitting, settings)
+    logger.info("cross-encoder: %d validation rows", val.sum())
+    fit = _fit_or_resume(fitting, settings, options["checkpoint"])
     val_rows, test_rows = rows[val], rows[~is_train]
     torch_val = predict_cross_encoder(fit, val_rows)[:, : len(labels)]
     spec = export_onnx(fit, folder)
@@ -489,6 +534,7 @@ def fit_stage(
             test_probs[:, j] = (1 - w) * base_test[:, j] + w * p_test[:, j]
     spec.update(
         blend=weights,
+        thresholds=thresholds,
         validation={
             "n_rows": int(val.sum()),
             "brands": sorted(rows.loc[val, "brand"].astype(str).unique().tolist()),

@@ -354,11 +354,9 @@ def train(config: Path | TrainConfig, output: Path | None = None) -> dict:
             base_test[:, LABELS.index(label)] = p
         base_oof[:, LABELS.index(label)] = oof
 
-    # corpus evidence is fit on out-of-fold automated probabilities of the training rows
     auto = LABELS.index("automated")
-    corpus_rows, auto_oof, auto_test = is_train, base_oof[:, auto], base_test[:, auto]
     cross = None
-    if cfg.cross_encoder is not None:
+    if cfg.cross_encoder is not None:  # the optional accurate mode (Coder(accurate=True))
         from .cross_encoder import fit_stage
 
         cross = fit_stage(
@@ -372,20 +370,15 @@ def train(config: Path | TrainConfig, output: Path | None = None) -> dict:
             cfg.seed,
             cfg.threshold_metric,
         )
-        thresholds = cross.thresholds
-        metrics["frozen_design"] = metrics["model"]
-        metrics["model"] = {}
-        for j, label in enumerate(LABELS):
-            if len(test):
-                p = cross.test_probs[:, j]
-                y = rows[label].to_numpy()[~is_train]
-                metrics["model"][label] = binary_report(y, p >= thresholds[label], p)
-                test_labels[label] = p >= thresholds[label]
-        # the mixed probabilities are out of sample on the validation brands only
-        corpus_rows, auto_oof = cross.val, cross.val_probs[:, auto]
-        auto_test = cross.test_probs[:, auto]
-    if not len(test):
-        auto_test = None
+        if len(test):
+            metrics["accurate"] = {
+                label: binary_report(
+                    rows[label].to_numpy()[~is_train],
+                    cross.test_probs[:, j] >= cross.thresholds[label],
+                    cross.test_probs[:, j],
+                )
+                for j, label in enumerate(LABELS)
+            }
 
     if cfg.second_coding and len(test):
         second = apply_recodes(
@@ -404,9 +397,28 @@ def train(config: Path | TrainConfig, output: Path | None = None) -> dict:
             corpus = corpus[corpus["language"].isin(cfg.languages)].reset_index(drop=True)
     corpus_params = None
     if cfg.corpus_evidence and corpus is not None:
+        # on out-of-fold automated probabilities of the training rows
         corpus_params, metrics["automated_with_corpus_evidence"] = fit_corpus_combination(
-            rows, corpus_rows, is_real, auto_oof, auto_test, corpus, cfg, ~is_train
+            rows,
+            is_train,
+            is_real,
+            base_oof[:, auto],
+            base_test[:, auto] if len(test) else None,
+            corpus,
+            cfg,
         )
+        if cross is not None:  # the mix is out of sample on the validation brands only
+            cross.spec["corpus_evidence"], report = fit_corpus_combination(
+                rows,
+                cross.val,
+                is_real,
+                cross.val_probs[:, auto],
+                cross.test_probs[:, auto] if len(test) else None,
+                corpus,
+                cfg,
+                ~is_train,
+            )
+            metrics["accurate_automated_with_corpus_evidence"] = report
     if cfg.baselines and len(test):
         metrics["baselines"] = _baselines(rows, is_train, X, n_emb, featurizer, folds, corpus, cfg)
 

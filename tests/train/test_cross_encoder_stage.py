@@ -52,6 +52,7 @@ def mixed_model(tmp_path_factory):
 def test_the_stage_ships_one_quantized_graph_with_weights_for_every_label(mixed_model):
     out, meta = mixed_model
     spec = meta["cross_encoder"]
+    assert set(spec["thresholds"]) == set(meta["labels"])
     assert {"cross_encoder.onnx", "cross_encoder_tokenizer.json"} <= set(meta["files"])
     assert not (out / "cross_encoder.fp32.onnx").exists()
     assert spec["outputs"][:4] == list(meta["labels"])
@@ -72,11 +73,18 @@ def test_scores_mix_the_cross_encoder_by_its_weights(mixed_model, tmp_path):
     weights = dict(zip(meta["labels"], (0.25, 0.5, 0.75, 1.0), strict=True))
     meta["cross_encoder"]["blend"] = weights  # meta.json itself is not checksummed
     (folder / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
-    coder = cuecoder.load(folder)
+    plain = cuecoder.load(folder)
+    assert plain.cross_encoder is None and not plain.accurate
+    coder = cuecoder.load(folder, accurate=True)
+    assert coder.accurate and "accurate=True" in repr(coder)
+    assert coder.thresholds == meta["cross_encoder"]["thresholds"]
+    assert plain.thresholds == meta["thresholds"]
     X, _, _ = coder.features(REPLIES, CONTEXTS)
     frozen = coder.blend(coder.predict_proba(X), REPLIES)
     cross = coder.cross_encoder.predict_proba(REPLIES, CONTEXTS)
     assert not np.allclose(cross, frozen, atol=1e-3)
+    as_usual = plain.score(REPLIES, CONTEXTS)
+    np.testing.assert_allclose(as_usual[list(plain.labels)].to_numpy(), frozen, atol=1e-9)
     table = coder.score(REPLIES, CONTEXTS)
     for j, label in enumerate(coder.labels):
         expected = (1 - weights[label]) * frozen[:, j] + weights[label] * cross[:, j]
@@ -89,7 +97,7 @@ def test_scores_mix_the_cross_encoder_by_its_weights(mixed_model, tmp_path):
 @pytest.mark.slow
 def test_a_reply_scores_the_same_alone_and_among_others(mixed_model):
     out, _ = mixed_model
-    coder = cuecoder.load(out)
+    coder = cuecoder.load(out, accurate=True)
     together = coder.cross_encoder.predict_proba(REPLIES[::-1], CONTEXTS[::-1])[::-1]
     for i, (reply, context) in enumerate(zip(REPLIES, CONTEXTS, strict=True)):
         alone = coder.cross_encoder.predict_proba([reply], [context])[0]
@@ -111,6 +119,7 @@ GOOD = {
     "outputs": ["responsiveness", "listening", "openness", "automated"],
     "max_tokens": 64,
     "blend": {"responsiveness": 0.5, "listening": 0.5, "openness": 0.5, "automated": 0.5},
+    "thresholds": {"responsiveness": 0.5, "listening": 0.5, "openness": 0.5, "automated": 0.5},
 }
 
 
@@ -122,6 +131,7 @@ GOOD = {
         ({"file": "weights.bin"}, "E017.*weights.bin"),
         ({"tokenizer": "../tokenizer.json"}, "E008"),
         ({"max_tokens": 0}, "E014.*cross_encoder.max_tokens"),
+        ({"thresholds": {"listening": 0.5}}, "E015.*cross_encoder.thresholds"),
     ],
 )
 def test_a_bad_cross_encoder_entry_is_refused_with_its_field_named(tmp_path, change, message):
@@ -134,7 +144,53 @@ def test_a_cross_encoder_without_a_label_among_its_outputs_is_refused(tmp_path):
     entry = {**GOOD, "outputs": ["responsiveness", "listening", "openness"]}
     folder = _with_cross_encoder(tmp_path, entry)
     with pytest.raises(ModelError, match="E015.*cross_encoder.outputs.*automated"):
-        cuecoder.load(folder)
+        cuecoder.load(folder, accurate=True)
+    assert cuecoder.load(folder).cross_encoder is None  # read only when asked for
+
+
+def _without_cross_encoder(folder: Path) -> Path:
+    shutil.copytree(DEFAULT_MODEL, folder)
+    meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+    meta.pop("cross_encoder", None)
+    (folder / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
+    return folder
+
+
+def test_accurate_needs_a_cross_encoder_in_the_first_folder(tmp_path):
+    folder = _without_cross_encoder(tmp_path / "plain")
+    with pytest.raises(CuecoderError, match="E018.*no cross-encoder"):
+        cuecoder.load(folder, accurate=True)
+
+
+def test_cli_accurate_on_a_folder_without_one_is_a_one_line_error(tmp_path):
+    from typer.testing import CliRunner
+
+    from cuecoder.cli import app
+
+    folder = _without_cross_encoder(tmp_path / "plain")
+    result = CliRunner().invoke(app, ["explain", "Thanks!", "--model", str(folder), "--accurate"])
+    assert result.exit_code == 1
+    assert "E018" in result.output
+
+
+@pytest.mark.slow
+def test_other_folders_without_one_score_as_usual_with_a_warning(mixed_model, tmp_path):
+    out, _ = mixed_model
+    plain = _without_cross_encoder(tmp_path / "plain")
+    with pytest.warns(UserWarning, match="W122"):
+        coder = cuecoder.load([out, plain], accurate=True)
+    assert coder.accurate and coder.cross_encoder is not None
+
+
+@pytest.mark.slow
+def test_the_spacy_component_takes_accurate(mixed_model):
+    import spacy
+
+    out, _ = mixed_model
+    nlp = spacy.blank("en")
+    config = {"coder": {"@misc": "cuecoder.cues.v3", "models": [str(out)], "accurate": True}}
+    nlp.add_pipe("cuecoder", config=config)
+    assert nlp.get_pipe("cuecoder").coder.accurate
 
 
 @pytest.mark.parametrize(
