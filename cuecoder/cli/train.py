@@ -27,17 +27,27 @@ def train_command(
 
     with user_errors():
         meta = run_train(config, out)
-    table = Table(title=f"{meta['name']} {meta['version']}: held-out test")
-    for col in ("label", "alpha", "F1", "precision", "recall", "threshold"):
-        table.add_column(col)
-    for label, m in meta["metrics"].get("model", {}).items():
-        table.add_row(
-            label,
-            f"{m['alpha']:.3f}",
-            f"{m['f1']:.3f}",
-            f"{m['precision']:.3f}",
-            f"{m['recall']:.3f}",
-            f"{meta['thresholds'][label]:.3f}",
+    modes = [("held-out test", meta["metrics"].get("model", {}), meta["thresholds"])]
+    if meta.get("cross_encoder"):
+        modes.append(
+            (
+                "held-out test, accurate mode",
+                meta["metrics"].get("accurate", {}),
+                meta["cross_encoder"]["thresholds"],
+            )
         )
-    console.print(table)
+    for title, metrics, thresholds in modes:
+        table = Table(title=f"{meta['name']} {meta['version']}: {title}")
+        for col in ("label", "alpha", "F1", "precision", "recall", "threshold"):
+            table.add_column(col)
+        for label, m in metrics.items():
+            table.add_row(
+                label,
+                f"{m['alpha']:.3f}",
+                f"{m['f1']:.3f}",
+                f"{m['precision']:.3f}",
+                f"{m['recall']:.3f}",
+                f"{thresholds[label]:.3f}",
+            )
+        console.print(table)
     console.print(f"Model written to {out or TrainConfig.from_toml(config).output}")

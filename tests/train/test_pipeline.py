@@ -90,6 +90,9 @@ def test_default_config_describes_the_shipped_model():
     meta = json.loads((REPO / "cuecoder" / "models" / "default" / "meta.json").read_text())
     assert meta["name"] == cfg.name and meta["version"] == cfg.version
     assert meta["training"]["seed"] == cfg.seed
+    if cfg.cross_encoder is not None:  # the accurate mode ships with it
+        assert set(meta["cross_encoder"]["blend"]) == set(meta["labels"])
+        assert meta["cross_encoder"]["file"] in meta["files"]
 
 
 @pytest.mark.parametrize("grid", [[], [0.5, 1.5], [-0.25]])
