@@ -48,6 +48,19 @@ def mixed_model(tmp_path_factory):
     return out, meta
 
 
+@pytest.fixture(scope="module")
+def weighted_model(mixed_model, tmp_path_factory):
+    """The mixed model with every label's weight above 0, so the mode shows in the scores."""
+    out, _ = mixed_model
+    folder = tmp_path_factory.mktemp("models") / "weighted"
+    shutil.copytree(out, folder)
+    meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+    weights = dict(zip(meta["labels"], (0.25, 0.5, 0.75, 1.0), strict=True))
+    meta["cross_encoder"]["blend"] = weights  # meta.json itself is not checksummed
+    (folder / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
+    return folder, meta
+
+
 @pytest.mark.slow
 def test_the_stage_ships_one_quantized_graph_with_weights_for_every_label(mixed_model):
     out, meta = mixed_model
@@ -65,14 +78,9 @@ def test_the_stage_ships_one_quantized_graph_with_weights_for_every_label(mixed_
 
 
 @pytest.mark.slow
-def test_scores_mix_the_cross_encoder_by_its_weights(mixed_model, tmp_path):
-    out, _ = mixed_model
-    folder = tmp_path / "model"
-    shutil.copytree(out, folder)
-    meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
-    weights = dict(zip(meta["labels"], (0.25, 0.5, 0.75, 1.0), strict=True))
-    meta["cross_encoder"]["blend"] = weights  # meta.json itself is not checksummed
-    (folder / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
+def test_scores_mix_the_cross_encoder_by_its_weights(weighted_model):
+    folder, meta = weighted_model
+    weights = meta["cross_encoder"]["blend"]
     plain = cuecoder.load(folder)
     assert plain.cross_encoder is None and not plain.accurate
     coder = cuecoder.load(folder, accurate=True)
@@ -213,3 +221,40 @@ def test_cross_encoder_options_default_and_take_the_config_seed():
     assert options == STAGE_OPTIONS
     settings, _ = stage_settings({"seed": 3}, seed=7)
     assert settings.seed == 3
+
+
+@pytest.mark.slow
+def test_worker_processes_score_in_accurate_mode_too(weighted_model, tmp_path):
+    import pandas as pd
+
+    from cuecoder.corpus.batch import score_corpus
+
+    out, _ = weighted_model
+    src = tmp_path / "pairs.csv"
+    replies = REPLIES * 4
+    contexts = [c or "" for c in CONTEXTS] * 4
+    pd.DataFrame({"id": range(len(replies)), "text": replies, "context": contexts}).to_csv(
+        src, index=False
+    )
+    coder = cuecoder.load(out, accurate=True)
+    tables = {}
+    for workers in (1, 2):
+        dest = tmp_path / f"scored{workers}.csv"
+        score_corpus(
+            src,
+            dest,
+            model=coder,
+            context_col="context",
+            workers=workers,
+            chunk_rows=4,
+            progress=False,
+            corpus_evidence=False,
+        )
+        tables[workers] = pd.read_csv(dest).sort_values("id")
+    expected = coder.score(replies, contexts)
+    frozen = cuecoder.load(out).score(replies, contexts)
+    assert not np.allclose(frozen["openness"], expected["openness"], atol=1e-3)
+    for label in coder.labels:
+        for workers, table in tables.items():
+            got = table[label].to_numpy()
+            assert got == pytest.approx(expected[label].to_numpy(), abs=1e-6), workers
