@@ -106,14 +106,14 @@ class OnnxCrossEncoder:
         self, replies: Sequence[str], contexts: Sequence[str | None] | None = None
     ) -> np.ndarray:
         """Probability of each label (columns in ``labels`` order) for each reply read
-        with its message (a missing message is read as empty)."""
+        with its message (a missing message, None or NaN, is read as empty)."""
         replies = list(replies)
         contexts = [None] * len(replies) if contexts is None else list(contexts)
         out = np.zeros((len(replies), len(self.columns)), dtype=np.float64)
         if not replies:
             return out
         encodings = self.tokenizer.encode_batch(
-            [(c or "", r) for c, r in zip(contexts, replies, strict=True)]
+            [(c if isinstance(c, str) else "", r) for c, r in zip(contexts, replies, strict=True)]
         )
 
         def run(i: int) -> None:
