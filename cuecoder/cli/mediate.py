@@ -39,7 +39,12 @@ def mediate_command(
         str | None, typer.Option(help="Column of the scores to group replies by (default: --join).")
     ] = None,
     n_boot: Annotated[int, typer.Option(help="Bootstrap resamples.")] = 5000,
-    ci: Annotated[str, typer.Option(help=f"Bootstrap CI: {', '.join(CI_METHODS)}.")] = "percentile",
+    ci: Annotated[
+        str | None,
+        typer.Option(
+            help=f"Bootstrap CI: {', '.join(CI_METHODS)} [default: percentile; bc with --codes]."
+        ),
+    ] = None,
     seed: Annotated[int, typer.Option(help="Seed of the bootstrap.")] = 0,
     out: Annotated[
         Path | None, typer.Option(help="Folder for tables, summary and diagrams.", file_okay=False)

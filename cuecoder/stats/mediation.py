@@ -467,7 +467,7 @@ def mediate(
     stage: Stage = "first",
     moderator_values: Sequence[float] | None = None,
     n_boot: int = 5000,
-    ci: CIMethod = "percentile",
+    ci: CIMethod | None = None,
     alpha: float = 0.05,
     seed: int | None = 0,
     return_dist: bool = False,
@@ -503,9 +503,13 @@ def mediate(
         values of a binary W; mean and mean +/- 1 SD of a continuous one.
     n_boot : int
         Bootstrap resamples (0 skips the bootstrap: indirect effects get no SE or CI).
-    ci : {"percentile", "bc", "bca"}
+    ci : {"percentile", "bc", "bca"}, optional
         Bootstrap interval: percentile, bias-corrected (pingouin's and PROCESS' "bc")
-        or bias-corrected and accelerated (acceleration from the jackknife).
+        or bias-corrected and accelerated (acceleration from the jackknife). Default:
+        percentile (PROCESS' default) for the ordinary estimator, bias-corrected for the
+        corrected one (``codes`` given): in the simulation of ``docs/statistics.md`` its
+        percentile limits fell below .93 coverage in 20 of 203 lines with few coded
+        accounts, the bias-corrected ones in 8 (and above .97 in 7).
     alpha : float
         1 - confidence level.
     seed : int or None
@@ -632,6 +636,8 @@ def mediate(
     4  indirect  0.22    0.15     0.30
     """
     mediators, outcomes, covariates = as_list(m), as_list(y), as_list(covar)
+    if ci is None:
+        ci = "bc" if codes is not None else "percentile"
     _check_options(x, mediators, outcomes, covariates, moderator, stage, n_boot, ci, alpha, n_jobs)
     _check_new_options(mediators, moderator, serial, se, min_level_rows, codes, key)
     stage_used = None if moderator is None else stage

@@ -237,3 +237,18 @@ def test_corrected_estimator_is_unbiased_where_naive_is_not():
     mc_se = corrected.std(ddof=1) / np.sqrt(len(corrected))
     assert abs(corrected.mean() - 0.8) < 3 * mc_se
     assert abs(naive.mean() - 0.8) > 10 * naive.std(ddof=1) / np.sqrt(len(naive))
+
+
+def test_the_corrected_estimator_defaults_to_bias_corrected_limits():
+    from cuecoder.stats.bootstrap import interval
+
+    data, z = population(n_accounts=60, seed=4)
+    kwargs = {"x": "openness", "m": "psi", "y": "loyalty", "n_boot": 300, "seed": 2}
+    corrected, draws = mediate(data, codes=all_codes(z), key="account", return_dist=True, **kwargs)
+    assert corrected.attrs["ci"] == "bc"
+    row = corrected[corrected.path == "indirect"].iloc[0]
+    low, high = interval(draws.iloc[:, 0].to_numpy(), row["coef"], "bc", 0.05)
+    assert (row["ci_low"], row["ci_high"]) == pytest.approx((low, high))
+    percentile = mediate(data, codes=all_codes(z), key="account", ci="percentile", **kwargs)
+    assert percentile.attrs["ci"] == "percentile"
+    assert mediate(data, **kwargs).attrs["ci"] == "percentile"  # the ordinary estimator
