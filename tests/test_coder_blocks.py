@@ -88,6 +88,7 @@ def make_coder(
     coder.featurizer = featurizer
     kinds = kinds or ["tensor(float)"] * 4
     coder.heads = {label: Head(j, kinds[j]) for j, label in enumerate(LABELS)}
+    coder.cross_encoder, coder.accurate = None, False  # the default mode
     return coder
 
 
