@@ -195,8 +195,7 @@ def write_card(folder: Path, meta: dict, rows: pd.DataFrame) -> Path:
                 "probability with the weight chosen on "
                 f"{meta['cross_encoder']['validation']['n_rows']} rows of brands it never "
                 f"saw: {meta['cross_encoder']['blend']}; thresholds "
-                f"{meta['cross_encoder'].get('thresholds', meta['thresholds'])}. Each reply "
-                "runs on its own "
+                f"{meta['cross_encoder']['thresholds']}. Each reply runs on its own "
                 "(about twice the time per reply of the frozen design)."
             ]
             if meta.get("cross_encoder")

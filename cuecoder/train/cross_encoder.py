@@ -350,23 +350,15 @@ def export_onnx(fit: CrossEncoderFit, folder: Path, opset: int = 17) -> dict:
 # -- the pipeline stage: a cross-encoder inside a model folder ---------------------------
 
 
-def _rows_digest(rows: pd.DataFrame) -> str:
-    import hashlib
-
-    digest = hashlib.sha256()
-    columns = ["item_id", "context", "reply", *LABELS, "subcodes"]
-    present = [c for c in columns if c in rows]
-    for row in rows[present].itertuples(index=False):
-        digest.update("\x1f".join(map(str, row)).encode("utf-8") + b"\x1e")
-    return digest.hexdigest()
-
-
 def _fit_or_resume(
     rows: pd.DataFrame, settings: CrossEncoderSettings, checkpoint: str | None
 ) -> CrossEncoderFit:
     """Fine-tune, or load the weights a run with the same rows and settings kept in
     ``checkpoint`` (so a crash after tens of minutes of fine-tuning loses nothing)."""
-    digest = _rows_digest(rows)
+    from .data import data_hash
+
+    columns = ["item_id", "context", "reply", *LABELS, "subcodes"]
+    digest = data_hash(rows, [c for c in columns if c in rows])
     same = {k: v for k, v in asdict(settings).items() if k != "threads"}
     folder = Path(checkpoint) if checkpoint else None
     if folder is not None and (folder / "cross_encoder.json").is_file():

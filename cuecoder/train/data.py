@@ -267,9 +267,10 @@ def brand_split(
 
 
 def data_hash(frame: pd.DataFrame, columns: list[str]) -> str:
-    """sha256 over the given columns of a frame, row order included."""
+    """sha256 over the given columns of a frame, row order included (missing values
+    as ``str`` gives them: ``None``, ``nan``)."""
     digest = hashlib.sha256()
-    for row in frame[columns].astype(str).itertuples(index=False):
-        digest.update("\x1f".join(row).encode("utf-8"))
+    for row in frame[columns].itertuples(index=False):
+        digest.update("\x1f".join(map(str, row)).encode("utf-8"))
         digest.update(b"\x1e")
     return digest.hexdigest()
