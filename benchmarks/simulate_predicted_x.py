@@ -506,10 +506,9 @@ def main() -> None:
     args = parser.parse_args()
     if args.pool:
         table = pooled(args.pool)
-        table = table[table["estimator"].str.contains(":") == (args.interval != "percentile")]
-        if args.interval != "percentile":
-            table = table[table["estimator"].str.endswith(f":{args.interval}")]
-        table = table.assign(estimator=table["estimator"].str.split(":").str[0])
+        parts = table["estimator"].str.partition(":")  # "corrected:bc" -> corrected, bc
+        keep = parts[2].replace("", "percentile") == args.interval
+        table = table[keep].assign(estimator=parts[0][keep])
         print(summary(table) + "\n" + refusals(args.pool) if args.summary else markdown(table))
         return
     logging.getLogger("cuecoder").setLevel(logging.ERROR)  # dropped resamples: counted
