@@ -16,6 +16,13 @@ scored once on the test accounts (Krippendorff's alpha against the codes):
 
 The test rows are never used to fit or to choose anything.
 
+``--shares .25 .5 .75 1`` runs only the learning curve instead: the shipped design
+(``minilm+lexical``) and the lexical head alone refit on a random share of the training
+accounts' real rows (the written exchanges always in; ``--repeats`` draws per share
+below 1), C, blend and thresholds out of fold within that share (thresholds and blend on
+its real rows, as the pipeline chooses them), each scored on the same
+test accounts. It answers whether coding more Chinese turns would move a label.
+
     CUECODER_DATA=../shared/data python training/ablations/chinese_levers.py
 """
 
@@ -83,6 +90,41 @@ def fit(X, y, C, seed, weight=None):
     return head.fit(Xd[keep], yd[keep], logisticregression__sample_weight=wd[keep])
 
 
+def learning_curve(train, test, Xtr, Xte, cfg, shares, repeats) -> pd.DataFrame:
+    """Test alpha of the shipped design and of the lexical head per share of real rows."""
+    is_real = (train["source"] != "written").to_numpy()
+    out = []
+    for share in shares:
+        for rep in range(1 if share >= 1 else repeats):
+            keep = ~is_real | (np.random.default_rng(rep).random(len(train)) < share)
+            sub, X, real = train[keep], Xtr[keep], is_real[keep]
+            folds = grouped_folds(sub["group"].to_numpy(), cfg.n_folds, cfg.seed)
+            lex = fit_lexical(sub["reply"], sub[list(LABELS)], folds, cfg.seed, *profile("zh"))
+            lex_test = lex.predict_proba(test["reply"])
+            for label in LABELS:
+                y, yt = sub[label].to_numpy(), test[label].to_numpy()
+                C, oof = fit_oof(X, y, folds, cfg.C, cfg.seed)
+                p = fit(X, y, C, cfg.seed).predict_proba(Xte)[:, 1]
+                r = real  # thresholds and blend on the real rows, as the pipeline
+                w, thr, _ = choose_blend(y[r], oof[r], lex.oof[label][r])
+                blend = (1 - w) * p + w * lex_test[label]
+                t_lex = best_threshold(y[r], lex.oof[label][r])
+                out.append(
+                    {
+                        "share": share,
+                        "repeat": rep,
+                        "real_rows": int((keep & is_real).sum()),
+                        "label": label,
+                        "minilm+lexical": binary_report(yt, blend >= thr, blend)["alpha"],
+                        "lexical": binary_report(yt, lex_test[label] >= t_lex, lex_test[label])[
+                            "alpha"
+                        ],
+                    }
+                )
+            print(f"share {share} draw {rep} done", flush=True)
+    return pd.DataFrame(out)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--config", type=Path, default=Path("training/configs/zh.toml"))
@@ -90,6 +132,10 @@ def main() -> None:
         "--cache", type=Path, default=Path(tempfile.gettempdir()) / "cuecoder_zh_levers.npz"
     )
     parser.add_argument("--out", type=Path, default=None, help="write the table as JSON")
+    parser.add_argument(
+        "--shares", type=float, nargs="+", default=None, help="run only the learning curve"
+    )
+    parser.add_argument("--repeats", type=int, default=3, help="draws per share below 1")
     args = parser.parse_args()
     warnings.simplefilter("ignore")
     cfg = TrainConfig.from_toml(args.config)
@@ -126,6 +172,15 @@ def main() -> None:
     else:
         Xtr, Xte, Xex = (featurize(f, featurizer) for f in (train, test, extra))
         np.savez(args.cache, train=Xtr, test=Xte, extra=Xex)
+    if args.shares:
+        curve = learning_curve(train, test, Xtr, Xte, cfg, args.shares, args.repeats)
+        mean = curve.groupby(["share", "label"], sort=False)[["minilm+lexical", "lexical"]]
+        table = mean.agg(["mean", "std"]).round(3)
+        table.insert(0, "real_rows", curve.groupby(["share", "label"], sort=False)["real_rows"].mean())
+        print(table.to_string())
+        if args.out:
+            curve.to_json(args.out, orient="records", indent=1)
+        return
 
     teacher = load(DEFAULT_MODEL)
     en_train = pd.DataFrame(
