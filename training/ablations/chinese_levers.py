@@ -105,10 +105,10 @@ def learning_curve(train, test, Xtr, Xte, cfg, shares, repeats) -> pd.DataFrame:
                 y, yt = sub[label].to_numpy(), test[label].to_numpy()
                 C, oof = fit_oof(X, y, folds, cfg.C, cfg.seed)
                 p = fit(X, y, C, cfg.seed).predict_proba(Xte)[:, 1]
-                r = real  # thresholds and blend on the real rows, as the pipeline
-                w, thr, _ = choose_blend(y[r], oof[r], lex.oof[label][r])
+                # thresholds and blend on the real rows, as the pipeline chooses them
+                w, thr, _ = choose_blend(y[real], oof[real], lex.oof[label][real])
                 blend = (1 - w) * p + w * lex_test[label]
-                t_lex = best_threshold(y[r], lex.oof[label][r])
+                t_lex = best_threshold(y[real], lex.oof[label][real])
                 out.append(
                     {
                         "share": share,
@@ -174,10 +174,9 @@ def main() -> None:
         np.savez(args.cache, train=Xtr, test=Xte, extra=Xex)
     if args.shares:
         curve = learning_curve(train, test, Xtr, Xte, cfg, args.shares, args.repeats)
-        mean = curve.groupby(["share", "label"], sort=False)[["minilm+lexical", "lexical"]]
-        table = mean.agg(["mean", "std"]).round(3)
-        table.insert(0, "real_rows", curve.groupby(["share", "label"], sort=False)["real_rows"].mean())
-        print(table.to_string())
+        by = curve.groupby(["share", "label"], sort=False)
+        table = by[["real_rows", "minilm+lexical", "lexical"]].agg(["mean", "std"])
+        print(table.drop(columns=[("real_rows", "std")]).round(3).to_string())
         if args.out:
             curve.to_json(args.out, orient="records", indent=1)
         return
